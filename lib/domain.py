@@ -1,0 +1,211 @@
+"""The programme's vocabulary, from the five seed documents.
+
+Stages, metrics, renovation content and funding sources, each with its Chinese
+name as the documents write it. Nothing here touches the store.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+
+@dataclass(frozen=True)
+class Stage:
+    rank: int
+    code: str
+    zh: str
+    en: str
+    aliases: tuple[str, ...] = ()
+
+
+# A community moves forward through these stages (domain.md, "Stages").
+# The rank is what the store keeps: "started" means rank >= STARTED.
+STAGES: tuple[Stage, ...] = (
+    Stage(0, "pool", "储备", "In pool", ("项目储备", "储备库", "入库")),
+    Stage(1, "plan", "计划", "Planned", ("列入计划", "年度计划", "未开工")),
+    Stage(2, "prep", "前期", "Design & approval", ("前期工作", "设计", "审批", "招标", "前期手续", "方案设计")),
+    Stage(3, "started", "开工", "Started", ("已开工", "在建", "施工中", "新开工", "正在施工")),
+    Stage(4, "finished", "完工", "Works finished", ("已完工", "竣工", "已竣工", "完成")),
+    Stage(5, "accepted", "验收", "Accepted", ("已验收", "竣工验收", "通过验收")),
+    Stage(6, "managed", "长效管理", "Long-term management", ("长效", "物业管理", "已移交", "移交管理")),
+)
+STAGE_BY_RANK = {s.rank: s for s in STAGES}
+STAGE_BY_CODE = {s.code: s for s in STAGES}
+STARTED = STAGE_BY_CODE["started"].rank
+FINISHED = STAGE_BY_CODE["finished"].rank
+ACCEPTED = STAGE_BY_CODE["accepted"].rank
+
+
+def stage_from_text(text: str) -> Stage | None:
+    """The stage a spreadsheet cell names (储备, 已开工, 竣工 ...), or None."""
+    t = (text or "").strip()
+    for s in STAGES:
+        if t in (s.zh, s.code, s.en) or t in s.aliases:
+            return s
+    return None
+
+
+@dataclass(frozen=True)
+class Metric:
+    key: str
+    zh: str
+    en: str
+    unit_zh: str
+    unit_en: str
+
+
+# Target metrics the documents use (domain.md, "Targets").
+METRICS: tuple[Metric, ...] = (
+    Metric("communities", "小区", "Communities", "个", ""),
+    Metric("households", "户数", "Households", "户", "households"),
+    Metric("buildings", "楼栋", "Buildings", "栋", "buildings"),
+    Metric("floor_area_wan_m2", "建筑面积", "Floor area", "万m²", "10k m²"),
+    Metric("investment_wan", "投资", "Investment", "万元", "10k yuan"),
+    Metric("lifts", "加装电梯", "Lifts added", "部", "lifts"),
+)
+METRIC_BY_KEY = {m.key: m for m in METRICS}
+
+
+@dataclass(frozen=True)
+class ContentItem:
+    code: str
+    category: str  # basic | improvement | enhancement
+    zh: str
+
+
+CONTENT_CATEGORIES = {
+    "basic": ("基础类", "Basic"),
+    "improvement": ("完善类", "Improvement"),
+    "enhancement": ("提升类", "Enhancement"),
+}
+
+# Renovation content, union of the five documents (domain.md, "Renovation content").
+CONTENT_ITEMS: tuple[ContentItem, ...] = (
+    ContentItem("water", "basic", "供水"),
+    ContentItem("drainage", "basic", "排水"),
+    ContentItem("power", "basic", "供电"),
+    ContentItem("telecom", "basic", "弱电通信"),
+    ContentItem("roads", "basic", "道路"),
+    ContentItem("gas", "basic", "供气"),
+    ContentItem("heating", "basic", "供热"),
+    ContentItem("fire", "basic", "消防"),
+    ContentItem("security", "basic", "安防"),
+    ContentItem("waste", "basic", "垃圾分类"),
+    ContentItem("roof_facade", "basic", "屋面外墙"),
+    ContentItem("energy", "basic", "建筑节能"),
+    ContentItem("rain_sewage", "basic", "雨污分流"),
+    ContentItem("demolish", "improvement", "拆除违建"),
+    ContentItem("greening", "improvement", "绿化"),
+    ContentItem("lighting", "improvement", "照明"),
+    ContentItem("accessibility", "improvement", "无障碍"),
+    ContentItem("elderly", "improvement", "适老化"),
+    ContentItem("parking", "improvement", "停车"),
+    ContentItem("charging", "improvement", "充电设施"),
+    ContentItem("parcel", "improvement", "智能快件箱"),
+    ContentItem("sports", "improvement", "体育健身"),
+    ContentItem("pm_room", "improvement", "物业用房"),
+    ContentItem("lift", "improvement", "加装电梯"),
+    ContentItem("service_centre", "enhancement", "社区综合服务"),
+    ContentItem("clinic", "enhancement", "卫生服务站"),
+    ContentItem("kindergarten", "enhancement", "幼儿园"),
+    ContentItem("elderly_care", "enhancement", "养老"),
+    ContentItem("childcare", "enhancement", "托幼"),
+    ContentItem("meals", "enhancement", "助餐"),
+    ContentItem("store", "enhancement", "便利店"),
+    ContentItem("smart", "enhancement", "智慧社区"),
+)
+CONTENT_BY_CODE = {c.code: c for c in CONTENT_ITEMS}
+CONTENT_BY_ZH = {c.zh: c for c in CONTENT_ITEMS}
+
+
+def content_from_text(text: str) -> tuple[list[str], list[str]]:
+    """Split a free-text content cell ("供水、道路、加装电梯") into item codes.
+
+    Returns (codes, unknown fragments) so that the caller can report what it
+    could not place instead of guessing.
+    """
+    import re
+
+    codes: list[str] = []
+    unknown: list[str] = []
+    for frag in re.split(r"[、,，;；/\s]+", text or ""):
+        frag = frag.strip()
+        if not frag:
+            continue
+        hit = CONTENT_BY_ZH.get(frag) or CONTENT_BY_CODE.get(frag)
+        if hit is None:
+            hit = next((c for c in CONTENT_ITEMS if c.zh in frag or frag in c.zh), None)
+        if hit is None:
+            unknown.append(frag)
+        elif hit.code not in codes:
+            codes.append(hit.code)
+    return codes, unknown
+
+
+@dataclass(frozen=True)
+class FundingSource:
+    key: str  # column name on the register: fund_<key>
+    zh: str
+    en: str
+
+
+# Funding sources (domain.md, "Funding sources").
+FUNDING_SOURCES: tuple[FundingSource, ...] = (
+    FundingSource("central", "中央补助", "Central subsidy"),
+    FundingSource("provincial", "省级补助", "Provincial subsidy"),
+    FundingSource("local", "市县财政", "City/county budget"),
+    FundingSource("bonds", "专项债券", "Special bonds"),
+    FundingSource("residents", "居民出资", "Residents"),
+    FundingSource("utilities", "专营单位", "Utility companies"),
+    FundingSource("owner_units", "原产权单位", "Original owner units"),
+    FundingSource("social", "社会资本", "Social capital"),
+    FundingSource("loans", "银行贷款", "Bank loans"),
+)
+
+# Qinghai 青政办〔2021〕13号: central + provincial subsidy for building works
+# at least 1.5万元 per household, provincial at least 15万元 per added lift.
+QINGHAI_SUBSIDY_PER_HOUSEHOLD_WAN = 1.5
+QINGHAI_SUBSIDY_PER_LIFT_WAN = 15.0
+
+# Priority goes to communities built before the end of 2000 (Chiping: 2006).
+ELIGIBILITY_BUILT_BEFORE = 2000
+
+
+# --- the construction season and the pace it implies -------------------------
+
+def season_bounds(year: int, start_md: str = "04-01", end_md: str = "11-15") -> tuple[date, date]:
+    sm, sd = (int(x) for x in start_md.split("-"))
+    em, ed = (int(x) for x in end_md.split("-"))
+    return date(year, sm, sd), date(year, em, ed)
+
+
+def expected_share(as_of: date, year: int, start_md: str = "04-01", end_md: str = "11-15") -> float:
+    """How far along the year's construction season `as_of` is, from 0 to 1.
+
+    On the plateau nothing is built in winter, so the fair expectation is
+    flat before the season opens, rises linearly through it, and is complete
+    when it closes (domain.md, "Pace").
+    """
+    start, end = season_bounds(year, start_md, end_md)
+    if as_of.year < year or as_of <= start:
+        return 0.0
+    if as_of.year > year or as_of >= end:
+        return 1.0
+    return (as_of - start).days / (end - start).days
+
+
+def week_end(d: date, weekday: int = 4) -> date:
+    """The reporting day (default Friday) of the week containing `d`."""
+    return d + timedelta(days=(weekday - d.weekday()) % 7)
+
+
+def iso_week_label(d: date) -> str:
+    y, w, _ = d.isocalendar()
+    return f"{y}-W{w:02d}"
+
+
+def parse_iso_week(label: str, weekday: int = 4) -> date:
+    """'2021-W24' -> the reporting day of that ISO week."""
+    y, w = label.upper().split("-W")
+    return date.fromisocalendar(int(y), int(w), weekday + 1)
