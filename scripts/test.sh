@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Install everything the tests need and run them: SQLite and PostgreSQL stores,
+# spreadsheets, and a real browser (Debian's Chromium with CJK fonts).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_apt=()
+command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
+fc-list 2>/dev/null | grep -q "Noto Sans CJK" || need_apt+=(fonts-noto-cjk)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
+  else
+    echo "missing Debian packages: ${need_apt[*]} (run as root or install them)" >&2
+  fi
+fi
+
+# The PostgreSQL tests need a server; start the local one if it is installed but stopped.
+if command -v pg_isready >/dev/null 2>&1 && ! pg_isready -h 127.0.0.1 -q; then
+  pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -1)" main start || true
+  for _ in $(seq 1 20); do pg_isready -h 127.0.0.1 -q && break; sleep 0.5; done
+fi
+
+python3 -m pip install --quiet --disable-pip-version-check -r requirements.txt -r requirements-dev.txt
+exec python3 -m pytest -q -p no:cacheprovider "$@"
