@@ -2,7 +2,9 @@
 
 `t(key, lang)` looks a key up; a missing English text falls back to Chinese,
 a missing key shows the key itself so that it is noticed, never a crash.
-Pages keep their words here, not inline.
+Pages keep their words here, not inline: the shared keys below, and each
+area's keys in its own module `lib/text_<area>.py` (a dict named TEXT),
+merged at import so that areas never edit each other's files.
 """
 
 from __future__ import annotations
@@ -40,6 +42,23 @@ TEXT: dict[str, dict[str, str]] = {
     "status.behind": {"zh": "进度滞后", "en": "Behind"},
     "error.store": {"zh": "无法打开数据库：{msg}", "en": "Cannot open the store: {msg}"},
 }
+
+
+def _merge_area_texts() -> None:
+    import importlib
+    import pkgutil
+    from pathlib import Path
+
+    for mod in pkgutil.iter_modules([str(Path(__file__).parent)]):
+        if mod.name.startswith("text_"):
+            area = importlib.import_module(f"lib.{mod.name}")
+            for key, entry in area.TEXT.items():
+                if key in TEXT and TEXT[key] != entry:
+                    raise ValueError(f"i18n key {key!r} is defined twice with different texts")
+                TEXT[key] = entry
+
+
+_merge_area_texts()
 
 
 def t(key: str, lang: str = "zh", **kw) -> str:
