@@ -12,7 +12,8 @@ import pytest
 
 from lib.settings import SETTINGS
 
-README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 
 def test_every_setting_is_documented():
@@ -38,5 +39,5 @@ def test_readme_cli_example_runs(line, sqlite_demo_url, tmp_path):
         pytest.skip("needs an input file or a password; covered by its feature's tests")
     argv = [str(tmp_path / a) if a.endswith((".xlsx", ".csv", ".docx", ".db", ".dump")) else a for a in argv]
     r = subprocess.run([sys.executable, "-m", "lib.cli", "--db", sqlite_demo_url, *argv],
-                       capture_output=True, text=True, timeout=300, cwd=tmp_path.parent)
+                       capture_output=True, text=True, timeout=300, cwd=ROOT)
     assert r.returncode == 0, f"{line}\n{r.stderr}"
