@@ -254,6 +254,47 @@ class BulletinDraft(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
+class CountyRollup(Base):
+    """One county's as-of figures at one reporting week (lib.rollups maintains it; never edit by hand).
+
+    Same sums as lib.metrics.county_figures at that date, plus n_reports: the
+    active report rows dated exactly that week in the county.
+    """
+
+    __tablename__ = "county_rollup"
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programme.id", ondelete="CASCADE"), primary_key=True)
+    report_date: Mapped[date] = mapped_column(Date, primary_key=True)
+    county_adcode: Mapped[str] = mapped_column(String(6), primary_key=True)
+    n_reports: Mapped[int] = mapped_column(Integer)
+    reg_communities: Mapped[int] = mapped_column(Integer)
+    reg_households: Mapped[int] = mapped_column(Integer)
+    reg_buildings: Mapped[int] = mapped_column(Integer)
+    reg_lifts: Mapped[int] = mapped_column(Integer)
+    started_communities: Mapped[int] = mapped_column(Integer)
+    started_households: Mapped[int] = mapped_column(Integer)
+    started_buildings: Mapped[int] = mapped_column(Integer)
+    completed_communities: Mapped[int] = mapped_column(Integer)
+    completed_households: Mapped[int] = mapped_column(Integer)
+    completed_buildings: Mapped[int] = mapped_column(Integer)
+    lifts_added: Mapped[int] = mapped_column(Integer)
+    reported: Mapped[int] = mapped_column(Integer)
+    reg_floor_area_wan_m2: Mapped[float] = mapped_column(Float)
+    reg_investment_wan: Mapped[float] = mapped_column(Float)
+    started_floor_area_wan_m2: Mapped[float] = mapped_column(Float)
+    completed_floor_area_wan_m2: Mapped[float] = mapped_column(Float)
+    invested_wan: Mapped[float] = mapped_column(Float)
+    paid_wan: Mapped[float] = mapped_column(Float)
+
+
+class RollupState(Base):
+    """Programmes that have rollups; `dirty` is set by database triggers when the history changes."""
+
+    __tablename__ = "rollup_state"
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programme.id", ondelete="CASCADE"), primary_key=True)
+    dirty: Mapped[bool] = mapped_column(Boolean, default=False)
+    refreshed_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
 class StoreMeta(Base):
     """Small key/value facts about the store; `data_version` is bumped by every write."""
 
