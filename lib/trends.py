@@ -1,0 +1,158 @@
+"""Progress over time: cumulative starts and completions per reporting week.
+
+`weekly_series` answers "where were we each Friday" for a region (and, with
+`by`, for each of its children) in ONE query over the programme's reports,
+not one `metrics.summary` per week. Each figure agrees with
+`metrics.summary(..., as_of=week)`: a community counts from its
+`registered_on`, at its latest active report on or before the week (a later
+correction of the same week wins).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+from sqlalchemy import select
+
+from . import domain, metrics, regions
+from .models import ProgressReport, Project
+from .store import Store
+
+SERIES_COLUMNS = (
+    "week", "adcode", "name", "short_name",
+    "target_communities", "target_households",
+    "started_communities", "started_households", "completed_communities", "completed_households",
+    "invested_wan", "paid_wan", "reported", "expected_share",
+)
+
+
+def _group_of(by: str | None, region: str) -> dict[str, str]:
+    """county adcode -> the adcode of the row it is summed into."""
+    counties = [c.adcode for c in regions.counties_in(region)]
+    if by is None:
+        return {c: region for c in counties}
+    kids = metrics.child_regions(region, None if by == "children" else by)
+    out = {}
+    for k in kids:
+        for c in regions.counties_in(k.adcode):
+            out[c.adcode] = k.adcode
+    return out
+
+
+def weekly_series(store: Store, programme: int | str, region: str | None = None,
+                  by: str | None = None, weeks: list[date] | None = None) -> pd.DataFrame:
+    """Cumulative figures per reporting week for `region` (default: the programme's).
+
+    by: None (one row per week for the region), "children" (one level down),
+    "prefecture" or "county" (as in `metrics.summary`). Columns SERIES_COLUMNS;
+    `expected_share` is the construction-season pace for that week
+    (`metrics.expected_share`). Weeks default to every reported date.
+    Returns an empty frame (same columns) when nothing has been reported.
+    """
+    prog = metrics.get_programme(store, programme)
+    region = region or prog.region_adcode
+    weeks = sorted(weeks if weeks is not None else metrics.report_dates(store, prog.id))
+    if not weeks:
+        return pd.DataFrame(columns=list(SERIES_COLUMNS))
+    group = _group_of(by, region)
+    r = ProgressReport
+    q = (select(Project.id.label("pid"), Project.county_adcode, Project.households, Project.registered_on,
+                r.id.label("rid"), r.report_date, r.stage, r.invested_wan, r.paid_wan)
+         .select_from(Project)
+         .outerjoin(r, (r.project_id == Project.id) & r.active.is_(True) & (r.report_date <= weeks[-1]))
+         .where(Project.programme_id == prog.id))
+    if region != prog.region_adcode:
+        q = q.where(Project.county_adcode.in_(list(group)))
+    with store.session() as s:
+        raw = pd.DataFrame(s.execute(q).mappings().all(),
+                           columns=["pid", "county_adcode", "households", "registered_on", "rid", "report_date",
+                                    "stage", "invested_wan", "paid_wan"])
+    raw = raw[raw["county_adcode"].isin(group)]
+    projects = raw.drop_duplicates("pid").set_index("pid")[["county_adcode", "households", "registered_on"]]
+    rep = raw.dropna(subset=["rid"]).copy()
+
+    # The state of each community at each week: its latest report on or before it.
+    week_idx = pd.Index(pd.to_datetime(weeks), name="week")
+    if not rep.empty:
+        rep["report_date"] = pd.to_datetime(rep["report_date"])
+        rep = rep.sort_values(["pid", "report_date", "rid"]).drop_duplicates(["pid", "report_date"], keep="last")
+        # map each report onto the first asked-for week on or after its date
+        pos = week_idx.searchsorted(rep["report_date"], side="left")
+        rep = rep[pos < len(week_idx)].copy()
+        rep["week"] = week_idx[pos[pos < len(week_idx)]]
+        rep = rep.sort_values(["pid", "week", "report_date", "rid"]).drop_duplicates(["pid", "week"], keep="last")
+    frames = []
+    for col in ("stage", "invested_wan", "paid_wan"):
+        if rep.empty:
+            wide = pd.DataFrame(index=week_idx, columns=projects.index, dtype="float64")
+        else:
+            wide = rep.pivot(index="week", columns="pid", values=col).astype("float64")
+            wide = wide.reindex(index=week_idx, columns=projects.index)
+            # a community keeps its last reported figure until it reports again
+            has = rep.pivot(index="week", columns="pid", values="rid").reindex(index=week_idx,
+                                                                                columns=projects.index).notna()
+            wide = wide.fillna(0.0).where(has).ffill()
+        frames.append(wide)
+    stage, invested, paid = frames
+    reg = pd.to_datetime(projects["registered_on"])
+    registered = pd.DataFrame(week_idx.values[:, None] >= reg.values[None, :], index=week_idx,
+                              columns=projects.index)
+    if rep.empty:
+        reported = pd.DataFrame(False, index=week_idx, columns=projects.index)
+    else:
+        exact = rep.assign(hit=rep["report_date"] == rep["week"])
+        reported = (exact.pivot(index="week", columns="pid", values="hit")
+                    .reindex(index=week_idx, columns=projects.index).fillna(False).astype(bool))
+    reported &= registered
+    started = (stage >= domain.STARTED) & registered
+    completed = (stage >= domain.FINISHED) & registered
+    hh = projects["households"].astype("float64")
+    gkey = projects["county_adcode"].map(group)
+
+    def per_group(frame: pd.DataFrame, weight: pd.Series | None = None) -> pd.DataFrame:
+        vals = frame.astype("float64")
+        if weight is not None:
+            vals = vals.mul(weight, axis=1)
+        return vals.T.groupby(gkey).sum().T
+
+    out = {
+        "started_communities": per_group(started), "started_households": per_group(started, hh),
+        "completed_communities": per_group(completed), "completed_households": per_group(completed, hh),
+        "invested_wan": per_group(invested.where(registered).fillna(0.0)),
+        "paid_wan": per_group(paid.where(registered).fillna(0.0)),
+        "reported": per_group(reported),
+    }
+    targets = metrics._Targets(metrics.explicit_targets(store, prog.id))
+    keys = sorted(set(group.values()))
+    rows = []
+    for w in week_idx:
+        share = metrics.expected_share(prog, w.date())
+        for k in keys:
+            reg_k = regions.get(k)
+            row = {"week": w.date(), "adcode": k, "name": reg_k.name, "short_name": reg_k.short_name,
+                   "target_communities": targets.value(k, "communities"),
+                   "target_households": targets.value(k, "households"), "expected_share": round(share, 4)}
+            for name, frame in out.items():
+                row[name] = float(frame.at[w, k]) if k in frame.columns else 0.0
+            rows.append(row)
+    df = pd.DataFrame(rows, columns=list(SERIES_COLUMNS))
+    for c in ("started_communities", "started_households", "completed_communities", "completed_households",
+              "reported"):
+        df[c] = df[c].round().astype("int64")
+    for c in ("invested_wan", "paid_wan"):
+        df[c] = df[c].round(1)
+    return df
+
+
+def with_rates(df: pd.DataFrame, metric: str = "households") -> pd.DataFrame:
+    """Add start_rate, completion_rate and expected (= target × pace) for one metric."""
+    out = df.copy()
+    tgt = out[f"target_{metric}"].astype("float64")
+    out["target"] = tgt
+    out["started"] = out[f"started_{metric}"]
+    out["completed"] = out[f"completed_{metric}"]
+    out["start_rate"] = (out["started"] / tgt).where(tgt > 0)
+    out["completion_rate"] = (out["completed"] / tgt).where(tgt > 0)
+    out["expected"] = tgt * out["expected_share"]
+    return out
