@@ -398,9 +398,14 @@ def _cell_text(value: Any) -> str | None:
     return text if text.strip() else None
 
 
+_NEEDS_NORMALIZING = re.compile(r"[\t\n\r\f\v\u3000\xa0\u200b-\u200d\u2060\ufeff\uff10-\uff5a]| {2}|^ | $")
+
+
 def normalize_text(value: Any) -> str | None:
     """Trim a name or free text: full-width spaces, repeated spaces, full-width
     letters/digits (``１号院`` -> ``1号院``); Chinese punctuation is kept."""
+    if isinstance(value, str) and value and not _NEEDS_NORMALIZING.search(value):
+        return value  # the common case, kept fast for 50,000-row uploads
     text = _cell_text(value)
     if text is None:
         return None
@@ -528,7 +533,7 @@ def _match_two_rows(parent: str | None, child: str | None) -> tuple[str | None, 
 # Value parsing (public, unit-tested)
 # --------------------------------------------------------------------------
 
-_QTY_UNITS = sorted(set(_MONEY_UNITS) | set(_AREA_UNITS) | _COUNT_UNITS | {"%", "万", "米"},
+_QTY_UNITS = sorted(set(_MONEY_UNITS) | set(_AREA_UNITS) | _COUNT_UNITS | {"%", "万", "米", "°"},
                     key=len, reverse=True)
 _NUM_RE = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 _THOUSANDS_RE = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
@@ -790,70 +795,92 @@ def _column_letter(idx: int) -> str:
     return letters
 
 
+def _xlsx_merges(xml: bytes) -> list[tuple[int, int, int, int]]:
+    """Merged ranges (min_col, min_row, max_col, max_row) from a sheet's XML:
+    read-only openpyxl does not expose them."""
+    from openpyxl.utils.cell import range_boundaries
+
+    out = []
+    for ref in re.findall(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+[0-9]+:[A-Z]+[0-9]+)"', xml):
+        try:
+            out.append(range_boundaries(ref.decode()))
+        except ValueError:
+            continue
+    return out
+
+
 def _load_xlsx(data: bytes, row_cap: int) -> list[_RawSheet]:
     import openpyxl
     from openpyxl.utils.datetime import CALENDAR_MAC_1904
 
-    try:
+    def open_book(data_only: bool) -> Any:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            wb = openpyxl.load_workbook(io.BytesIO(data), data_only=True, keep_vba=False)
-    except Exception as exc:  # corrupt files raise anything from zipfile/lxml/openpyxl
+            return openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=data_only, keep_vba=False)
+
+    def cells(ws: Any) -> Iterable[tuple[int, list[Any]]]:
+        """(row number, cells) of non-empty rows, at most row_cap of them."""
+        n = 0
+        for row in ws.iter_rows():
+            r = next((c.row for c in row if getattr(c, "row", None)), None)
+            if r is None:
+                continue
+            yield r, list(row[:MAX_COLUMNS])
+            n += 1
+            if n > row_cap:
+                return
+
+    # Everything openpyxl does (it parses lazily, while iterating) stays inside
+    # this try; what we do with the values stays outside, so our own bugs raise.
+    try:
+        wb = open_book(True)
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            sheet_xml = {ws.title: zf.read(ws._worksheet_path) if getattr(ws, "_worksheet_path", None) in
+                         zf.namelist() else b"" for ws in wb.worksheets}
+        formula_cells: dict[str, set[tuple[int, int]]] = {}
+        if any(re.search(rb"<(?:\w+:)?f[ >/]", x) for x in sheet_xml.values()):
+            # Only now pay for a second pass, to tell "formula without a saved
+            # result" apart from an empty cell.
+            wbf = open_book(False)
+            for ws in wbf.worksheets:
+                formula_cells[ws.title] = {(c.row, c.column) for _, row in cells(ws) for c in row
+                                           if getattr(c, "data_type", None) == "f"}
+            wbf.close()
+        epoch = dt.date(1904, 1, 1) if wb.epoch == CALENDAR_MAC_1904 else _EXCEL_EPOCH_1900
+        books = []
+        for ws in wb.worksheets:
+            grid = [(r, [(getattr(c, "value", None), getattr(c, "data_type", None),
+                          getattr(c, "number_format", None)) for c in row]) for r, row in cells(ws)]
+            books.append((ws.title, ws.sheet_state != "visible", grid))
+        wb.close()
+    except Exception as exc:  # corrupt files raise anything from zipfile/xml/openpyxl
         raise _FileProblem("文件已损坏，无法作为Excel文件打开。请用Excel打开后“另存为”.xlsx格式再上传。") from exc
 
-    has_formulas = False
-    with zipfile.ZipFile(io.BytesIO(data)) as zf:
-        for n in zf.namelist():
-            if n.startswith("xl/worksheets/") and n.endswith(".xml"):
-                if re.search(rb"<(?:\w+:)?f[ >/]", zf.read(n)):
-                    has_formulas = True
-                    break
-    formula_cells: dict[str, set[tuple[int, int]]] = {}
-    if has_formulas:
-        # Only now pay for a second load, to tell "formula without a saved
-        # result" apart from an empty cell.
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            wbf = openpyxl.load_workbook(io.BytesIO(data), data_only=False, keep_vba=False)
-        for ws in wbf.worksheets:
-            cells = set()
-            for row in ws.iter_rows():
-                for c in row:
-                    if c.data_type == "f":
-                        cells.add((c.row, c.column))
-            formula_cells[ws.title] = cells
-
-    epoch = dt.date(1904, 1, 1) if wb.epoch == CALENDAR_MAC_1904 else _EXCEL_EPOCH_1900
     sheets = []
-    for ws in wb.worksheets:
-        raw = _RawSheet(name=ws.title, rows={}, hidden=ws.sheet_state != "visible", epoch=epoch)
-        max_col = min(ws.max_column or 1, MAX_COLUMNS)
-        for rng in ws.merged_cells.ranges:
-            for r in range(rng.min_row, rng.max_row + 1):
-                for c in range(rng.min_col, min(rng.max_col, MAX_COLUMNS) + 1):
-                    if (r, c) != (rng.min_row, rng.min_col):
-                        raw.merged[(r, c)] = (rng.min_row, rng.min_col)
-        fcells = formula_cells.get(ws.title, set())
-        for row in ws.iter_rows(max_col=max_col):
+    for title, hidden, grid in books:
+        raw = _RawSheet(name=title, rows={}, hidden=hidden, epoch=epoch)
+        for min_col, min_row, max_col, max_row in _xlsx_merges(sheet_xml.get(title, b"")):
+            for r in range(min_row, max_row + 1):
+                for c in range(min_col, min(max_col, MAX_COLUMNS) + 1):
+                    if (r, c) != (min_row, min_col):
+                        raw.merged[(r, c)] = (min_row, min_col)
+        fcells = formula_cells.get(title, set())
+        for r, row in grid:
             values = []
-            r = row[0].row if row else 0
-            for c in row:
-                v = c.value
-                if c.data_type == "e" and isinstance(v, str):
+            for col, (v, data_type, number_format) in enumerate(row, start=1):
+                if data_type == "e" and isinstance(v, str):
                     v = _ExcelError(v)
                 elif isinstance(v, str) and v.strip() in _EXCEL_ERRORS:
                     v = _ExcelError(v.strip())
-                if v is None and (c.row, c.column) in fcells:
-                    raw.formula_no_cache.add((c.row, c.column))
+                if v is None and (r, col) in fcells:
+                    raw.formula_no_cache.add((r, col))
                     v = _ExcelError("")
-                if isinstance(v, (int, float)) and not isinstance(v, bool) and "%" in (c.number_format or ""):
-                    raw.percent_cells.add((c.row, c.column))
+                if isinstance(v, (int, float)) and not isinstance(v, bool) and "%" in (number_format or ""):
+                    raw.percent_cells.add((r, col))
                 values.append(v)
             values = _trim(values)
             if values and not _is_blank(values):
                 raw.rows[r] = values
-                if len(raw.rows) > row_cap:
-                    break
         sheets.append(raw)
     return sheets
 
@@ -1060,7 +1087,9 @@ def _map_header(raw: _RawSheet, r: int, two_rows: bool) -> _Header:
         top = _cell_text(raw.get_filled(r, c))
         if two_rows:
             child = _cell_text(raw.get_filled(r + 1, c))
-            if top is None and child is not None and prev_parent and (r, c - 1) in raw.merged:
+            if top is None and child is not None and prev_parent \
+                    and any(w in normalize_header(prev_parent) for w in _GROUP_PARENT_WORDS):
+                # "资金来源（万元）" typed once above several children, without merging
                 top = prev_parent
             parent_raw = top
             fld, unit = _match_two_rows(top, child)
@@ -1068,7 +1097,7 @@ def _map_header(raw: _RawSheet, r: int, two_rows: bool) -> _Header:
                 header = f"{_display(parent_raw)}/{_display(child)}"
             else:
                 header = _display(parent_raw or child)
-            prev_parent = top
+            prev_parent = top if child is not None else None
         else:
             fld, unit = match_header(top) if top else (None, None)
             header = _display(top)
@@ -1155,7 +1184,7 @@ class _SheetReader:
                                  None, message))
 
     # -- columns ------------------------------------------------------------
-    def resolve_columns(self) -> None:
+    def resolve_columns(self, unit_row: int | None = None) -> None:
         allowed = set(REGISTER_FIELDS if self.kind == "register" else PROGRESS_FIELDS) | {SEQ_FIELD}
         cols = list(self.header.columns)
         fields_present = {c.field for c in cols}
@@ -1192,6 +1221,8 @@ class _SheetReader:
             self.sheet_issue("warning", f"{_where(self.raw)}中以下列未能识别，已忽略："
                                         f"{'、'.join('「' + _short(h, 30) + '」' for h in unmapped)}。"
                                         f"如需导入，请使用模板中的表头名称。")
+        if unit_row in self.raw.rows:
+            self.apply_unit_row(unit_row)
         for c in self.columns:
             ftype = FIELD_TYPES.get(c.field)
             if ftype == "money" and c.unit not in _MONEY_UNITS:
@@ -1215,19 +1246,24 @@ class _SheetReader:
     def is_total_row(self, r: int) -> bool:
         for cm in self.columns:
             if cm.field in ("name", SEQ_FIELD, "code", "county", "prefecture"):
-                t = self.text_of(r, cm.col)
+                v = self.raw.get(r, cm.col)
+                if not (isinstance(v, str) and ("计" in v)):
+                    continue
+                t = normalize_text(v)
                 if t:
                     t = re.sub(r"\s+", "", t)
                     if t.startswith(_TOTAL_WORDS) or (cm.field != "name" and t.endswith(_TOTAL_WORDS)) \
                             or (cm.field == "name" and t.endswith(("合计", "小计")) and len(t) <= 8):
                         return True
         first = next((v for v in self.raw.rows[r] if _cell_text(v) is not None), None)
+        if not (isinstance(first, str) and "计" in first):
+            return False
         t = re.sub(r"\s+", "", normalize_text(first) or "")
         return t.startswith(_TOTAL_WORDS)
 
     def is_note_row(self, r: int) -> bool:
         first = next((v for v in self.raw.rows[r] if _cell_text(v) is not None), None)
-        if not isinstance(first, str):
+        if not isinstance(first, str) or first.lstrip()[:1] not in "填审负联制统说备注单":
             return False
         t = re.sub(r"\s+", "", unicodedata.normalize("NFKC", first))
         if t.startswith(tuple(unicodedata.normalize("NFKC", p) for p in _NOTE_PREFIXES)):
@@ -1242,6 +1278,27 @@ class _SheetReader:
             return False
         return len(nums) >= 3 and nums == list(range(nums[0], nums[0] + len(nums))) and nums[0] in (0, 1)
 
+    def apply_unit_row(self, r: int) -> bool:
+        """A row of units only under the header ("（户）｜（万元）"): take the
+        units for columns whose header had none, and skip the row."""
+        units: dict[int, str] = {}
+        for c, v in enumerate(self.raw.rows[r], start=1):
+            t = _cell_text(v)
+            if t is None:
+                continue
+            norm = normalize_header(t)
+            m = re.fullmatch(r"\(?(?:单位:)?([^()]*)\)?", norm)
+            token = m.group(1) if m else None
+            if token not in _HEADER_UNIT_TOKENS:
+                return False
+            units[c] = token
+        if not units:
+            return False
+        for cm in self.columns:
+            if cm.unit is None and cm.col in units:
+                cm.unit = units[cm.col]
+        return True
+
     def read_rows(self, budget: int) -> list[RawRow] | None:
         """Rows below the header; None when more than ``budget`` data rows."""
         rows: list[RawRow] = []
@@ -1252,7 +1309,7 @@ class _SheetReader:
         for r in sorted(self.raw.rows):
             if r < first_data:
                 continue
-            if r == first_data and self.is_column_number_row(r):
+            if r == first_data and (self.is_column_number_row(r) or self.apply_unit_row(r)):
                 continue
             if self.is_note_row(r):
                 continue
@@ -1538,7 +1595,7 @@ def read_workbook(data: bytes, filename: str, *, max_bytes: int = 20 * 1024 * 10
     for raw, header in found:
         reader = _SheetReader(raw, header, result.kind, result.issues, result.notes,
                               _table_money_unit(raw, header))
-        reader.resolve_columns()
+        reader.resolve_columns(unit_row=header.row + header.nrows)
         rows = reader.read_rows(budget)
         if rows is None:
             # nothing of this file will be used, so cell-level findings would only distract

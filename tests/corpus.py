@@ -605,6 +605,16 @@ def build_corpus() -> list[CorpusEntry]:
                  values={3: {"county": "城东区"}, 4: {"county": "城东区", "name": "八一路家属院"},
                          5: {"county": "城东区", "households": 88}, 6: {"county": "格尔木市"}})))
 
+    # 33b. a row of units under the header instead of units in the header
+    add(E("units_row_under_header", xlsx({
+        "title": "台账",
+        "rows": [["小区名称", "所属县区", "户数", "计划投资", "建筑面积", "经度", "纬度"],
+                 [None, None, "（户）", "（元）", "(平方米)", None, None],
+                 ["昆仑路小区", "城西区", 88, 1600000, 9800, "101.75°", 36.62]]}), "单位行.xlsx",
+        Expected(kind="register", header_row=1, header_rows=2, n_rows=1,
+                 values={3: {"households": 88, "planned_investment_wan": 160.0, "floor_area_wan_m2": 0.98,
+                             "lon": 101.75, "lat": 36.62}})))
+
     # 34. two visible data sheets (one per county)
     add(E("two_county_sheets", xlsx(
         {"title": "城东区", "rows": [["小区名称", "所属县区", "户数", "栋数"], ["建国路1号院", "城东区", 236, 6]]},

@@ -138,11 +138,36 @@ def test_two_row_header_names_parent_and_child():
     assert funds.columns["fund_central"] == ("资金来源（万元）/中央补助", "D")
 
 
+def test_unmerged_group_parent_applies_to_the_children_on_its_right():
+    data = ("小区名称,所属县区,户数,资金来源（元）,,\n"
+            ",,,中央补助,省级补助,市县配套\n"
+            "南山小区,格尔木市,320,2600000,900000,4000000\n").encode()
+    result = read_workbook(data, "t.csv")
+    assert result.errors == [] and result.sheets[0].header_rows == 2
+    assert {k: result.rows[0].values[k] for k in ("fund_central", "fund_provincial", "fund_local")} == {
+        "fund_central": 260.0, "fund_provincial": 90.0, "fund_local": 400.0}
+    assert result.sheets[0].columns["fund_local"] == ("资金来源（元）/市县配套", "F")
+
+
 def test_money_header_without_unit_warns_but_table_unit_note_is_used():
     shuffled = read(BY_NAME["subtitle_jiezhi_and_unit_note"])
     assert not any("没有注明金额单位" in w.message for w in shuffled.warnings)
     two_sheets = read(BY_NAME["template_register"])
     assert not any("没有注明" in w.message for w in two_sheets.warnings)
+
+
+def test_units_row_replaces_missing_header_units():
+    result = read(BY_NAME["units_row_under_header"])
+    assert not any("没有注明" in w.message for w in result.warnings)
+    assert [r.row_number for r in result.rows] == [3]
+
+
+def test_money_without_any_unit_is_read_as_wan_with_a_warning():
+    data = "小区名称,所属县区,户数,计划投资\n建国路1号院,城东区,236,520\n".encode()
+    result = read_workbook(data, "t.csv")
+    assert result.rows[0].values["planned_investment_wan"] == 520.0
+    [w] = result.warnings
+    assert "「计划投资」（D列）表头没有注明金额单位，已按“万元”读取" in w.message
 
 
 def test_totals_and_notes_are_skipped():
