@@ -28,6 +28,10 @@ log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
+class Abort(Exception):
+    """Raise inside `store.write()` to end the transaction with nothing written (not an error)."""
+
+
 class Store:
     def __init__(self, url: str, *, read_only: bool = False):
         self.url = url
@@ -57,9 +61,12 @@ class Store:
         if self.read_only:
             raise ReadOnlyStore("这是只读的公众版本，不能修改数据。", "This is the read-only public deployment.")
         with self._writers() as s:
-            with s.begin():
-                yield s
-                _bump_version(s)
+            try:
+                with s.begin():
+                    yield s
+                    _bump_version(s)
+            except Abort:
+                pass
 
     # --- schema ------------------------------------------------------------------
     def migrate(self) -> None:

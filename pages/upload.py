@@ -1,0 +1,132 @@
+"""Upload: a county's weekly spreadsheet in, checked, previewed, then stored all or nothing."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pandas as pd
+import streamlit as st
+
+from lib import auth, domain, ingest, regions, templates
+from lib.errors import UserError
+from lib.i18n import t
+from lib.settings import load_config
+from pages import _shared as ui
+
+f = ui.sidebar_filters()
+L = f.lang
+cfg = load_config()
+store = ui.store()
+st.title(t("upload.title", L))
+
+actor = ui.current_actor() if hasattr(ui, "current_actor") else st.session_state.get("actor")
+if f.public or actor is None or not auth.can(actor, "upload"):
+    st.info(t("upload.need_login", L))
+    st.stop()
+
+prog = next(p for p in ui.programmes() if p["id"] == f.programme)
+top = prog["region"]["adcode"]
+
+# The county is fixed by a district account's scope; others choose.
+if actor.role == "district" and actor.scope_adcode and regions.get(actor.scope_adcode).is_county:
+    county = actor.scope_adcode
+    st.markdown(t("upload.county_fixed", L, county=regions.get(county).name))
+else:
+    scope = actor.scope_adcode or top
+    options = [c.adcode for c in regions.counties_in(scope) if regions.contains(top, c.adcode)]
+    county = st.selectbox(t("upload.county", L), options, format_func=lambda a: regions.describe(a),
+                          key="upload_county")
+
+c1, c2 = st.columns(2)
+kind = c1.radio(t("upload.kind", L), ["progress", "register"], horizontal=True, key="upload_kind",
+                format_func=lambda k: t(f"upload.kind.{k}", L))
+default_day = domain.week_end(date.today()) - timedelta(days=7 if date.today().weekday() < 4 else 0)
+report_day = c2.date_input(t("upload.report_date", L), value=default_day, max_value=date.today(),
+                           key="upload_date", help=t("upload.report_date_help", L)) if kind == "progress" else None
+
+st.download_button(t("upload.template", L), data=templates.template(store, f.programme, county, kind=kind),
+                   file_name=f"{regions.get(county).name}_{t(f'upload.kind.{kind}', 'zh')}模板.xlsx",
+                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon="📥")
+
+up = st.file_uploader(t("upload.drop", L), type=["xlsx", "xlsm", "xls", "csv"], key="upload_file",
+                      max_upload_size=cfg.upload_max_mb)
+if up is not None:
+    data = up.getvalue()
+    key = (up.name, len(data), f.programme, county, kind, str(report_day))
+    if st.session_state.get("upload_key") != key:
+        bar = st.progress(0.1, text=t("upload.reading", L))
+        try:
+            pv = ingest.check(store, data, up.name, f.programme, actor=actor, county=county,
+                              as_of=report_day, kind=kind)
+        except UserError as e:
+            bar.empty()
+            ui.show_user_error(e)
+            st.stop()
+        bar.progress(1.0, text=t("upload.checked", L))
+        st.session_state.update(upload_key=key, upload_preview=pv, upload_data=data)
+    pv: ingest.Preview = st.session_state["upload_preview"]
+
+    m = st.columns(4)
+    m[0].metric(t("upload.rows", L), pv.rows)
+    m[1].metric(t("upload.errors", L), len(pv.errors))
+    m[2].metric(t("upload.warnings", L), len(pv.warnings))
+    m[3].metric(t("upload.changes", L), sum(1 for c in pv.changes if c.get("stage_changed") or c.get("change")))
+    for note in pv.notes:
+        st.caption(note)
+
+    def issues_frame(issues):
+        return pd.DataFrame([{t("upload.col.sheet", L): i.sheet, t("upload.col.row", L): i.row,
+                              t("upload.col.column", L): i.column, t("upload.col.value", L): i.value,
+                              t("upload.col.message", L): i.message} for i in issues])
+
+    if pv.errors:
+        st.error(t("upload.rejected", L, n=len(pv.errors)))
+        st.dataframe(issues_frame(pv.errors).style.set_properties(**{"background-color": "#fde2e4"}),
+                     hide_index=True, width="stretch")
+        st.download_button(t("upload.annotated", L), data=templates.annotate(data, up.name, pv.errors + pv.warnings),
+                           file_name=f"校验结果_{up.name.rsplit('.', 1)[0]}.xlsx", icon="📝",
+                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    if pv.warnings:
+        with st.expander(t("upload.warning_list", L, n=len(pv.warnings)), expanded=not pv.errors):
+            st.dataframe(issues_frame(pv.warnings), hide_index=True, width="stretch")
+    if pv.changes and not pv.errors:
+        st.subheader(t("upload.diff", L))
+        diff = pd.DataFrame(pv.changes)
+        if "stage_changed" in diff:
+            diff = diff.sort_values("stage_changed", ascending=False)
+        st.dataframe(diff.rename(columns=lambda c: t(f"upload.diff.{c}", L)), hide_index=True, width="stretch")
+    if not pv.errors:
+        if st.button(t("upload.confirm", L), type="primary", key="upload_confirm"):
+            with st.spinner(t("upload.saving", L)):
+                try:
+                    done = ingest.commit(store, st.session_state["upload_data"], up.name, f.programme, actor=actor,
+                                         county=county, as_of=report_day, kind=kind)
+                except UserError as e:
+                    ui.show_user_error(e)
+                    st.stop()
+            st.session_state.pop("upload_key", None)
+            if done.status == "committed":
+                st.success(t("upload.committed", L, id=done.upload_id, n=done.accepted))
+            elif done.status == "unchanged":
+                st.info(" ".join(done.notes) or t("upload.unchanged", L))
+            else:
+                st.error(t("upload.rejected", L, n=len(done.errors)))
+
+st.subheader(t("upload.history", L))
+hist = ingest.uploads(store, f.programme, county=county)
+if not hist:
+    st.caption(t("upload.no_history", L))
+else:
+    st.dataframe(pd.DataFrame(hist).rename(columns=lambda c: t(f"upload.hist.{c}", L)), hide_index=True,
+                 width="stretch")
+    if auth.can(actor, "rollback"):
+        with st.expander(t("upload.rollback", L)):
+            ids = [h["id"] for h in hist if h["status"] == "committed"]
+            if ids:
+                pick = st.selectbox(t("upload.rollback_pick", L), ids, key="rollback_id")
+                if st.button(t("upload.rollback_go", L), key="rollback_go"):
+                    try:
+                        r = ingest.rollback(store, pick, actor=actor)
+                        st.success(t("upload.rolled_back", L, id=r["upload_id"], n=r["rows"]))
+                    except UserError as e:
+                        ui.show_user_error(e)
