@@ -821,6 +821,7 @@ def _load_xlsx(data: bytes, row_cap: int) -> list[_RawSheet]:
     def cells(ws: Any) -> Iterable[tuple[int, list[Any]]]:
         """(row number, cells) of non-empty rows, at most row_cap of them."""
         n = 0
+        ws.reset_dimensions()  # some generators write a wrong <dimension ref="A1"/>; read what is there
         for row in ws.iter_rows():
             r = next((c.row for c in row if getattr(c, "row", None)), None)
             if r is None:

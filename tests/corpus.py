@@ -615,6 +615,12 @@ def build_corpus() -> list[CorpusEntry]:
                  values={3: {"households": 88, "planned_investment_wan": 160.0, "floor_area_wan_m2": 0.98,
                              "lon": 101.75, "lat": 36.62}})))
 
+    # 33c. a program-written file whose <dimension> claims only A1 is used
+    add(E("wrong_dimension_tag", rezip(xlsx({"title": "项目台账", "rows": [REGISTER_TEMPLATE_HEADER] + REGISTER_ROWS}),
+                                       lambda n, p: re.sub(rb'<dimension ref="[^"]*"/>', b'<dimension ref="A1"/>', p)
+                                       if n.startswith("xl/worksheets/") else p),
+          "导出.xlsx", Expected(kind="register", header_row=1, n_rows=3, values=REGISTER_VALUES)))
+
     # 34. two visible data sheets (one per county)
     add(E("two_county_sheets", xlsx(
         {"title": "城东区", "rows": [["小区名称", "所属县区", "户数", "栋数"], ["建国路1号院", "城东区", 236, 6]]},
