@@ -156,3 +156,48 @@ def with_rates(df: pd.DataFrame, metric: str = "households") -> pd.DataFrame:
     out["completion_rate"] = (out["completed"] / tgt).where(tgt > 0)
     out["expected"] = tgt * out["expected_share"]
     return out
+
+
+# --- one community over time ----------------------------------------------------------
+
+def community_detail(store: Store, project_id: int, *, public: bool = False) -> dict:
+    """A community's register record, its weekly reports (oldest first) and the uploads that touched it.
+
+    Returns {"record": dict, "history": DataFrame, "uploads": DataFrame}. History
+    keeps corrections and rolled-back rows (column `active`) so that nothing
+    reported is hidden; `public=True` leaves out remarks, problems and who
+    reported or uploaded.
+    """
+    from .errors import NotFound
+    from .models import Upload
+
+    with store.session() as s:
+        p = s.get(Project, int(project_id))
+        if p is None:
+            raise NotFound(f"找不到编号为 {project_id} 的小区。", f"No community {project_id}.")
+        record = {c.name: getattr(p, c.name) for c in Project.__table__.columns}
+        r = ProgressReport
+        hist = pd.DataFrame(s.execute(
+            select(r.report_date, r.stage, r.progress_pct, r.invested_wan, r.paid_wan, r.lifts_added,
+                   r.started_on, r.finished_on, r.accepted_on, r.problems, r.is_correction, r.active,
+                   r.reported_by, r.upload_id, r.id)
+            .where(r.project_id == p.id).order_by(r.report_date, r.id)).mappings().all(),
+            columns=["report_date", "stage", "progress_pct", "invested_wan", "paid_wan", "lifts_added",
+                     "started_on", "finished_on", "accepted_on", "problems", "is_correction", "active",
+                     "reported_by", "upload_id", "id"])
+        upload_ids = set(hist["upload_id"].dropna().astype(int)) | ({p.upload_id} if p.upload_id else set())
+        ups = pd.DataFrame(s.execute(
+            select(Upload.id, Upload.kind, Upload.filename, Upload.as_of, Upload.uploaded_at, Upload.uploaded_by,
+                   Upload.status).where(Upload.id.in_(sorted(upload_ids))).order_by(Upload.uploaded_at)
+        ).mappings().all(), columns=["id", "kind", "filename", "as_of", "uploaded_at", "uploaded_by", "status"])
+    hist["stage_zh"] = hist["stage"].map(lambda v: domain.STAGE_BY_RANK[int(v)].zh)
+    hist["stage_en"] = hist["stage"].map(lambda v: domain.STAGE_BY_RANK[int(v)].en)
+    record["county"] = regions.get(p.county_adcode).name
+    record["path"] = " · ".join(regions.path_names(p.county_adcode))
+    record["content_zh"] = "、".join(domain.CONTENT_BY_CODE[c].zh for c in (p.content or "").split(",")
+                                    if c in domain.CONTENT_BY_CODE)
+    if public:
+        record.pop("remarks", None)
+        hist = hist.drop(columns=["problems", "reported_by"])
+        ups = ups.drop(columns=["uploaded_by", "filename"])
+    return {"record": record, "history": hist, "uploads": ups}

@@ -92,12 +92,20 @@ class Filters:
     metric: str  # communities | households
     lang: str
     public: bool
+    stat: str = "start_rate"  # start_rate | completion_rate (starts or completions)
+    projector: bool = False  # 投影模式: large type for the weekly meeting
 
 
 def page_list() -> list:
     """The screens, in the order the sidebar shows them."""
     L = lang()
-    return [st.Page("pages/overview.py", title=t("nav.overview", L), icon="📊", default=True)]
+    return [st.Page("pages/overview.py", title=t("nav.overview", L), icon="📊", default=True),
+            st.Page("pages/map.py", title=t("nav.map", L), icon="🗺️"),
+            st.Page("pages/rankings.py", title=t("nav.rankings", L), icon="🏅"),
+            st.Page("pages/progress.py", title=t("nav.progress", L), icon="📈"),
+            st.Page("pages/content.py", title=t("nav.content", L), icon="🧱"),
+            st.Page("pages/register.py", title=t("nav.register", L), icon="📋"),
+            st.Page("pages/community.py", title=t("nav.community", L), icon="🏠", visibility="hidden")]
 
 
 def _keep(key: str) -> None:
@@ -116,6 +124,48 @@ def _bound(widget, label, options, key, **kw):
     value = widget(label, options, key=key, bind="query-params", on_change=_keep, args=(key,), **kw)
     st.session_state["_keep_" + key] = value
     return value
+
+
+def _toggle(label: str, key: str) -> bool:
+    """A URL-bound on/off switch that survives page switches (see `_bound`)."""
+    if "_keep_" + key in st.session_state:
+        st.session_state[key] = st.session_state["_keep_" + key]
+    value = st.toggle(label, key=key, bind="query-params", on_change=_keep, args=(key,))
+    st.session_state["_keep_" + key] = value
+    return bool(value)
+
+
+def week_label(iso: str, lang: str = "zh") -> str:
+    """'2021-06-18' → '2021-06-18（第24周）' / '2021-06-18 (W24)'."""
+    w = date.fromisoformat(iso).isocalendar()[1]
+    return f"{iso}（第{w}周）" if lang == "zh" else f"{iso} (W{w})"
+
+
+# Projector mode (投影模式): large type and tighter chrome for a 1920×1080 projector.
+PROJECTOR_CSS = """<style>
+.stApp { font-size: 1.2rem; }
+.stMainBlockContainer { padding-top: 1.5rem; max-width: 100%; }
+h1 { font-size: 2.6rem !important; }
+h2, h3 { font-size: 1.9rem !important; }
+[data-testid="stMetricValue"] { font-size: 3.1rem !important; }
+[data-testid="stMetricLabel"] p { font-size: 1.35rem !important; }
+[data-testid="stMetricDelta"] { font-size: 1.2rem !important; }
+[data-testid="stMarkdownContainer"] p, [data-testid="stCaptionContainer"] { font-size: 1.2rem; }
+</style>"""
+
+
+def drill_to(adcode: str) -> None:
+    """Make `adcode` the selected region (map or ranking click) and rerun the page."""
+    from lib import regions
+
+    r = regions.get(adcode)
+    if r.level == "prefecture":
+        st.session_state["_keep_pref"], st.session_state["_keep_county"] = adcode, ""
+    elif r.prefecture:
+        st.session_state["_keep_pref"], st.session_state["_keep_county"] = r.prefecture, adcode
+    else:
+        st.session_state["_keep_pref"] = adcode
+    st.rerun()
 
 
 def sidebar_filters() -> Filters:
@@ -149,14 +199,96 @@ def sidebar_filters() -> Filters:
                                    format_func=lambda a: all_label if not a else regions.get(a).name)
                     region = pick2 or pick
         weeks = [d.isoformat() for d in report_dates(int(pid))][::-1]
-        as_of = _bound(st.selectbox, t("filter.as_of", L), weeks, "week") if weeks else None
+        as_of = _bound(st.selectbox, t("filter.as_of", L), weeks, "week",
+                       format_func=lambda d: week_label(d, L)) if weeks else None
+        if not weeks:
+            st.caption(t("dash.no_weeks", L))
         metric = _bound(st.segmented_control, t("filter.metric", L), ["households", "communities"], "metric",
                         default="households", required=True,
                         format_func=lambda m: t(f"metric.{m}", L)) or "households"
-    f = Filters(programme=int(pid), region=region, as_of=as_of, metric=metric, lang=L, public=cfg.public)
+        stat = _bound(st.segmented_control, t("filter.stat", L), ["start_rate", "completion_rate"], "stat",
+                      default="start_rate", required=True,
+                      format_func=lambda v: t(f"filter.stat.{v}", L)) or "start_rate"
+        projector = _toggle(t("filter.projector", L), "proj")
+    f = Filters(programme=int(pid), region=region, as_of=as_of, metric=metric, lang=L, public=cfg.public,
+                stat=stat, projector=projector)
+    if projector:
+        st.markdown(PROJECTOR_CSS, unsafe_allow_html=True)
     st.session_state["filters"] = f
     return f
 
 
 def show_user_error(e: UserError) -> None:
     st.error(e.message(lang()))
+
+
+# --- cached calls for the dashboard screens ---------------------------------------------------
+# One generic cache: (module, function, args) keyed on the data version, so a
+# new upload shows at once and nothing else is recomputed.
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def _lib_call(url: str, version: int, module: str, fn: str, args: tuple, kwargs: tuple):
+    import importlib
+
+    return getattr(importlib.import_module(f"lib.{module}"), fn)(store(), *args, **dict(kwargs))
+
+
+def lib_call(module: str, fn: str, *args, **kwargs):
+    """`lib.<module>.<fn>(store, *args, **kwargs)`, cached on the data version."""
+    return _lib_call(store().url, data_version(), module, fn, args, tuple(sorted(kwargs.items())))
+
+
+def previous_week(programme: int, as_of: str | None) -> str | None:
+    """The reported week before `as_of` (None if it is the first)."""
+    days = [d.isoformat() for d in report_dates(programme)]
+    if not days:
+        return None
+    as_of = as_of or days[-1]
+    older = [d for d in days if d < as_of]
+    return older[-1] if older else None
+
+
+def download_table(df, name: str, key: str, lang_: str | None = None) -> None:
+    """.xlsx and .csv download buttons for a table (formula-safe, lib.exports)."""
+    from lib import exports
+
+    L = lang_ or lang()
+    c1, c2, _ = st.columns([1, 1, 4])
+    c1.download_button(t("dash.download_xlsx", L), lambda: exports.to_xlsx_bytes(df, sheet=name[:31]),
+                       file_name=f"{name}.xlsx", key=f"{key}_xlsx", icon="⬇️",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    c2.download_button(t("dash.download_csv", L), exports.to_csv_bytes(df), file_name=f"{name}.csv",
+                       key=f"{key}_csv", mime="text/csv", icon="⬇️")
+
+
+def chart(fig, key: str, *, png_name: str | None = None, on_select=None, **kw):
+    """A plotly chart (modebar PNG in the browser) plus a server-side PNG download (kaleido).
+
+    The PNG is made only when the button is clicked (deferred download), so it
+    never slows the page down.
+    """
+    L = lang()
+    config = {"displaylogo": False, "toImageButtonOptions": {"format": "png", "filename": png_name or key,
+                                                             "scale": 2}}
+    if on_select:
+        event = st.plotly_chart(fig, key=key, config=config, on_select=on_select, **kw)
+    else:
+        event = st.plotly_chart(fig, key=key, config=config, **kw)
+    if png_name:
+        from lib import charts
+
+        frozen = fig.to_json()
+
+        def make_png() -> bytes:
+            import plotly.io as pio
+
+            return charts.to_png(pio.from_json(frozen), width=1600)
+
+        st.download_button(t("dash.png_save", L), make_png, file_name=f"{png_name}.png", mime="image/png",
+                           key=f"{key}_png", icon="🖼️")
+    return event
+
+
+def demo_banner(is_demo: bool, L: str) -> None:
+    if is_demo:
+        st.caption("⚠️ " + t("demo.banner", L))

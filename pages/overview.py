@@ -1,10 +1,12 @@
-"""Overview: the programme's headline numbers against target."""
+"""Overview: headline figures against target, the season's pace, and the prefectures side by side."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from lib import fmt
+from datetime import date
+
+from lib import charts, fmt, metrics, rankings, trends
 from lib.errors import UserError
 from lib.i18n import t
 from pages import _shared as ui
@@ -18,24 +20,90 @@ except UserError as e:
     st.stop()
 
 st.title(f"{s['programme_name']} · {s['name']}")
-if s["demo"]:
-    st.caption("⚠️ " + t("demo.banner", L))
-st.caption(("截至 " if L == "zh" else "As of ") + s["as_of"])
+ui.demo_banner(s["demo"], L)
+if f.public:
+    st.caption(t("public.banner", L, as_of=s["as_of"]))
+st.caption(t("dash.as_of", L, week=ui.week_label(s["as_of"], L)))
 
-m = s["totals"][f.metric]
+tot = s["totals"]
+m = tot[f.metric]
+inv = tot["investment_wan"]
 unit = t(f"unit.{f.metric}", L)
-cols = st.columns(4)
-cols[0].metric(t("kpi.target", L), fmt.count(m["target"], unit, L), help=fmt.exact(m["target"]))
-cols[1].metric(t("kpi.started", L), fmt.count(m["started"], unit, L), help=fmt.exact(m["started"]))
-cols[2].metric(t("kpi.start_rate", L), fmt.pct(m["start_rate"]),
-               delta=None if m["start_rate"] is None else
-               f"{(m['start_rate'] - s['expected_share']) * 100:+.1f} pt",
-               help=f"{t('kpi.expected', L)} {fmt.pct(s['expected_share'])}")
-cols[3].metric(t("kpi.completed", L), fmt.count(m["completed"], unit, L), help=fmt.exact(m["completed"]))
+weeks = ui.report_dates(f.programme)
+prev = ui.previous_week(f.programme, s["as_of"])
+p = ui.summary(f.programme, f.region, prev) if prev else None
+pm = p["totals"][f.metric] if p else None
+pinv = p["totals"]["investment_wan"] if p else None
 
-inv = s["totals"]["investment_wan"]
-cols = st.columns(4)
-cols[0].metric(t("kpi.registered", L), fmt.count(m["registered"], unit, L))
-cols[1].metric(t("kpi.completion_rate", L), fmt.pct(m["completion_rate"]))
-cols[2].metric(t("kpi.invested", L), fmt.money_wan(inv["invested"], L), help=fmt.exact(inv["invested"]))
-cols[3].metric(t("kpi.paid", L), fmt.money_wan(inv["paid"], L), help=fmt.exact(inv["paid"]))
+
+def delta_count(key: str, now: dict, before: dict | None, unit_: str = unit):
+    if before is None or now[key] is None or before[key] is None:
+        return None
+    d = now[key] - before[key]
+    return f"{d:+,}{unit_ if L == 'zh' else ''} {t('dash.vs_last_week', L)}"
+
+
+def delta_money(key: str):
+    if pinv is None or inv[key] is None or pinv[key] is None:
+        return None
+    d = inv[key] - pinv[key]
+    return f"{'+' if d >= 0 else '−'}{fmt.money_wan(abs(d), L)} {t('dash.vs_last_week', L)}"
+
+
+if not weeks:
+    st.info(t("dash.no_reports_ever", L))
+elif tot["reported_this_week"] == 0 and tot["communities"]["registered"]:
+    st.warning(t("dash.no_reports_week", L, region=s["name"], week=s["as_of"]))
+
+# --- headline cards ----------------------------------------------------------------------
+c = st.columns(5)
+c[0].metric(t("kpi.target", L), fmt.count(m["target"], unit, L), help=fmt.exact(m["target"]))
+c[1].metric(t("kpi.started", L), fmt.count(m["started"], unit, L), delta=delta_count("started", m, pm),
+            help=fmt.exact(m["started"]))
+c[2].metric(t("kpi.start_rate", L), fmt.pct(m["start_rate"]),
+            delta=None if m["start_rate"] is None or not weeks else
+            f"{(m['start_rate'] - s['expected_share']) * 100:+.1f} pt vs {t('kpi.expected', L)}",
+            help=f"{t('kpi.expected', L)} {fmt.pct(s['expected_share'])}")
+c[3].metric(t("kpi.completed", L), fmt.count(m["completed"], unit, L), delta=delta_count("completed", m, pm),
+            help=fmt.exact(m["completed"]))
+c[4].metric(t("kpi.completion_rate", L), fmt.pct(m["completion_rate"]))
+
+c = st.columns(5)
+c[0].metric(t("kpi.registered", L), fmt.count(m["registered"], unit, L), help=fmt.exact(m["registered"]))
+c[1].metric(t("kpi.invested", L), fmt.money_wan(inv["invested"], L), delta=delta_money("invested"),
+            help=f"{fmt.exact(inv['invested'])} 万元")
+c[2].metric(t("kpi.paid", L), fmt.money_wan(inv["paid"], L), delta=delta_money("paid"),
+            help=f"{fmt.exact(inv['paid'])} 万元")
+c[3].metric(t("kpi.pay_rate", L), fmt.pct(inv["pay_rate"]))
+c[4].metric(t("kpi.reported", L),
+            f"{fmt.exact(tot['reported_this_week'])} / {fmt.exact(tot['communities']['registered'])}",
+            help=t("dash.partial_reports", L, n=tot["reported_this_week"], total=tot["communities"]["registered"]))
+if prev is None and weeks:
+    st.caption(t("dash.no_prev", L))
+
+# --- time elapsed against target reached ---------------------------------------------------
+st.subheader(t("pace.title", L))
+share, rate = s["expected_share"], m["start_rate"]
+a, b = st.columns(2)
+a.progress(min(1.0, share), text=f"{t('kpi.season', L)} {fmt.pct(share)}")
+b.progress(min(1.0, rate or 0.0), text=f"{t('kpi.target_done', L)} {fmt.pct(rate)}")
+band = rankings.DEFAULT_BANDS.classify(rate, share)
+if rate is None:
+    st.info(t("pace.none", L))
+else:
+    msg = t(f"pace.{band}", L, rate=fmt.pct(rate), pace=fmt.pct(share))
+    {"ahead": st.success, "watch": st.info, "behind": st.warning}[band](msg, icon={"ahead": "✅", "watch": "⏳",
+                                                                                  "behind": "⚠️"}[band])
+season = metrics.get_programme(ui.store(), f.programme)
+st.caption(t("pace.explain", L, start=season.season_start, end=season.season_end))
+
+# --- small multiples of the sub-regions ------------------------------------------------------
+level = {"province": "prefecture", "prefecture": "county"}.get(s["level"])
+if level is None:
+    st.caption(t("overview.no_children", L))
+elif weeks:
+    series = trends.with_rates(ui.lib_call("trends", "weekly_series", f.programme, f.region, by="children"), f.metric)
+    series = series[series["week"] <= date.fromisoformat(s["as_of"])]
+    title = t("overview.multiples", L, level=t(f"level.{level}", L), stat=t(f"kpi.{f.stat}", L))
+    ui.chart(charts.children_rates(series, f.stat, L, title=title, large=f.projector), "multiples",
+             png_name=f"overview_{f.region}_{s['as_of']}")

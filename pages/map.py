@@ -1,0 +1,89 @@
+"""Map: county choropleth of the chosen rate, community points on top; click a county to drill down."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from lib import fmt, maps, regions
+from lib.errors import UserError
+from lib.i18n import t
+from lib.settings import load_config
+from pages import _shared as ui
+
+f = ui.sidebar_filters()
+L = f.lang
+try:
+    s = ui.summary(f.programme, f.region, f.as_of, by="county")
+except UserError as e:
+    ui.show_user_error(e)
+    st.stop()
+
+stat_label = t(f"kpi.{f.stat}", L)
+STAGE_LABELS = {"zh": ("未开工", "在建", "已完工", "已验收"), "en": ("not started", "under way", "finished", "accepted")}
+st.title(t("map.title" if s["children"] else "map.title_county", L, region=s["name"], stat=stat_label))
+ui.demo_banner(s["demo"], L)
+st.caption(t("dash.as_of", L, week=ui.week_label(s["as_of"], L)) + " · " + t(f"metric.{f.metric}", L))
+if s["totals"]["reported_this_week"] == 0 and s["totals"]["communities"]["registered"] and ui.report_dates(f.programme):
+    st.warning(t("dash.no_reports_week", L, region=s["name"], week=s["as_of"]))
+
+# A county is drawn on its own; a larger region as its counties.
+rows = s["children"] or [{"adcode": s["adcode"], "name": s["name"], "totals": s["totals"]}]
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _features(rows_key: str, rows_: list[dict], stat: str, metric: str, lang: str) -> dict:
+    return maps.county_features(rows_, stat, metric, lang)
+
+
+features = _features(f"{f.programme}|{f.region}|{s['as_of']}", rows, f.stat, f.metric, L)
+register = ui.lib_call("metrics", "register_table", f.programme, s["as_of"], f.region, public=f.public)
+points = maps.community_points(register, L)
+cfg = load_config()
+deck = maps.deck(features, points, basemap_style_url=cfg.basemap_style_url,
+                 view=maps.view_for([r["adcode"] for r in rows]))
+
+left, right = st.columns([5, 1])
+with left:
+    event = st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", height=640,
+                            key=f"map_{f.region}_{f.stat}_{f.metric}")
+    picked = maps.selected_adcode(getattr(event, "selection", None))
+    if picked and picked != f.region and regions.get(picked).is_county:
+        ui.drill_to(picked)
+with right:
+    st.markdown(f"**{t('map.legend', L, stat=stat_label)}**")
+    swatches = "".join(
+        f'<div style="display:flex;align-items:center;gap:.5em;margin:.25em 0">'
+        f'<span style="display:inline-block;width:1.6em;height:1.1em;background:{c};border:1px solid #777"></span>'
+        f'<span>{label}</span></div>' for label, c in maps.legend(L))
+    st.markdown(f'<div data-testid="map-legend">{swatches}</div>', unsafe_allow_html=True)
+    st.markdown("&nbsp;")
+    dots = "".join(
+        f'<div style="display:flex;align-items:center;gap:.5em;margin:.2em 0">'
+        f'<span style="display:inline-block;width:.8em;height:.8em;border-radius:50%;background:{c}"></span>'
+        f'<span>{label}</span></div>'
+        for label, c in zip(STAGE_LABELS[L], maps.STAGE_COLOURS.values()))
+    st.markdown(dots, unsafe_allow_html=True)
+st.caption(t("map.hint", L))
+if points.empty:
+    st.caption(t("map.no_coords", L))
+if not cfg.basemap_style_url:
+    st.caption(t("map.offline", L))
+
+# --- the figures behind the colours ---------------------------------------------------------
+st.subheader(t("map.table", L))
+table = pd.DataFrame([{
+    t("col.region", L): r["name"],
+    t("col.target", L): r["totals"][f.metric]["target"],
+    t("col.started", L): r["totals"][f.metric]["started"],
+    t("col.completed", L): r["totals"][f.metric]["completed"],
+    t("kpi.start_rate", L): r["totals"][f.metric]["start_rate"],
+    t("kpi.completion_rate", L): r["totals"][f.metric]["completion_rate"],
+    t("col.reported", L): r["totals"]["reported_this_week"],
+} for r in rows])
+pct_cols = [t("kpi.start_rate", L), t("kpi.completion_rate", L)]
+shown = table.copy()
+for col in pct_cols:
+    shown[col] = shown[col].map(fmt.pct)
+st.dataframe(shown, hide_index=True, width="stretch")
+ui.download_table(table, f"map_{f.region}_{s['as_of']}", "map_table", L)

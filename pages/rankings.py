@@ -1,0 +1,114 @@
+"""Rankings: prefectures or counties by the chosen rate, rank changes, pace bands, the bulletin's lists."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from lib import charts, fmt, rankings, regions
+from lib.errors import UserError
+from lib.i18n import t
+from pages import _shared as ui
+
+f = ui.sidebar_filters()
+L = f.lang
+here = regions.get(f.region)
+scope, highlight = f.region, None
+if here.is_county and here.parent and here.level == "county":
+    scope, highlight = here.parent, f.region  # a county: its place among its neighbours
+
+by = None
+if regions.get(scope).level == "province":
+    by = st.segmented_control(t("rank.by", L), ["prefecture", "county"], default="prefecture", required=True,
+                              key="rank_by", bind="query-params",
+                              format_func=lambda v: t(f"level.{v}", L)) or "prefecture"
+level = by or "county"
+
+with st.expander(t("rank.thresholds", L)):
+    c1, c2 = st.columns(2)
+    ahead = c1.number_input(t("rank.ahead_ratio", L), 0.5, 2.0, rankings.DEFAULT_BANDS.ahead, 0.05, key="band_ahead")
+    behind = c2.number_input(t("rank.behind_ratio", L), 0.1, 1.5, rankings.DEFAULT_BANDS.behind, 0.05,
+                             key="band_behind")
+bands = rankings.Bands(ahead=ahead, behind=min(behind, ahead))
+
+try:
+    df = ui.lib_call("rankings", "ranking", f.programme, scope, f.as_of, metric=f.metric, stat=f.stat, by=by,
+                     bands=bands)
+    s = ui.summary(f.programme, scope, f.as_of)
+except UserError as e:
+    ui.show_user_error(e)
+    st.stop()
+
+stat_label = t(f"kpi.{f.stat}", L)
+st.title(t("rank.title", L, region=s["name"], level=t(f"level.{level}", L), stat=stat_label))
+ui.demo_banner(s["demo"], L)
+st.caption(t("dash.as_of", L, week=ui.week_label(s["as_of"], L)) + " · " + t(f"metric.{f.metric}", L))
+if highlight:
+    st.info(t("rank.county_selected", L, parent=s["name"]))
+ref = df["expected"].iloc[0] if not df.empty else s["expected_share"]
+if f.stat == "start_rate":
+    st.caption(t("rank.reference_start", L, pace=fmt.pct(ref)))
+else:
+    st.caption(t("rank.reference_completion", L, region=s["name"], pace=fmt.pct(ref)))
+
+
+def arrow(v) -> str:
+    if v is None or pd.isna(v):
+        return "—"
+    v = int(v)
+    return f"▲{v}" if v > 0 else f"▼{-v}" if v < 0 else "＝"
+
+
+if df.empty:
+    st.info(t("overview.no_children", L))
+    st.stop()
+
+table = pd.DataFrame({
+    t("col.rank", L): df["rank"],
+    t("col.region", L): [("👉 " if a == highlight else "") + n for a, n in zip(df["adcode"], df["name"])],
+    t("col.rate", L): [fmt.pct(v) if pd.notna(v) else "—" for v in df["rate"]],
+    t("col.band", L): [t(f"band.{b}" if b else "band.none", L) for b in df["band"]],
+    t("col.change_week", L): [arrow(v) for v in df["rank_change_week"]],
+    t("col.change_month", L): [arrow(v) for v in df["rank_change_month"]],
+    t("col.target", L): df["target"],
+    t("col.started" if f.stat == "start_rate" else "col.completed", L):
+        df["started" if f.stat == "start_rate" else "completed"],
+    t("col.delta_week", L): df["delta_week"],
+    t("col.reported", L): df["reported"],
+})
+left, right = st.columns([3, 2])
+with left:
+    event = st.dataframe(table, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
+                         key=f"rank_table_{scope}_{by}_{f.stat}", height=min(36 * len(table) + 40, 900))
+    st.caption(t("rank.click", L))
+    rows = getattr(getattr(event, "selection", None), "rows", None) or []
+    if rows:
+        pick = df["adcode"].iloc[rows[0]]
+        if pick != f.region:
+            ui.drill_to(pick)
+    export = df.drop(columns=["registered_communities"]).copy()
+    export.insert(3, "band_label", [t(f"band.{b}" if b else "band.none", L) for b in df["band"]])
+    ui.download_table(export, f"ranking_{scope}_{level}_{f.stat}_{s['as_of']}", "rank_dl", L)
+with right:
+    fig = charts.ranking_bars(df, L, large=f.projector)
+    ev = ui.chart(fig, f"rank_bars_{scope}_{by}_{f.stat}", png_name=f"ranking_{scope}_{s['as_of']}",
+                  on_select="rerun")
+    pts = (getattr(getattr(ev, "selection", None), "points", None) or []) if ev is not None else []
+    if pts:
+        cd = pts[0].get("customdata")
+        if cd:
+            pick = cd[0] if isinstance(cd, (list, tuple)) else cd
+            if pick != f.region:
+                ui.drill_to(pick)
+
+# --- the lists the dispatch and the bulletin name --------------------------------------------------
+lists = ui.lib_call("rankings", "pace_lists", f.programme, scope, f.as_of, metric=f.metric, by=by, bands=bands)
+cols = st.columns(4)
+for col, key in zip(cols, ("ahead", "behind", "no_movement", "not_reported")):
+    with col:
+        st.markdown(f"**{t('rank.' + key, L)}**（{len(lists[key])}）" if L == "zh"
+                    else f"**{t('rank.' + key, L)}** ({len(lists[key])})")
+        if lists[key]:
+            st.markdown("\n".join(f"- {r['name']} · {fmt.pct(r['rate'])}" for r in lists[key]))
+        else:
+            st.caption(t("rank.none", L))
