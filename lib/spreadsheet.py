@@ -1181,8 +1181,8 @@ class _SheetReader:
         self.issues.append(Issue(severity, self.raw.name, row, self.col_label(cm), text, msg))  # type: ignore[arg-type]
 
     def sheet_issue(self, severity: str, message: str, cm: _ColumnMap | None = None, row: int | None = None) -> None:
-        self.issues.append(Issue(severity, self.raw.name, row, self.col_label(cm) if cm else None,  # type: ignore[arg-type]
-                                 None, message))
+        column = self.col_label(cm) if cm else None
+        self.issues.append(Issue(severity, self.raw.name, row, column, None, message))  # type: ignore[arg-type]
 
     # -- columns ------------------------------------------------------------
     def resolve_columns(self, unit_row: int | None = None) -> None:
