@@ -113,6 +113,59 @@ def cmd_export(args):
     emit({"status": "ok", "rows": n, "out": str(out)})
 
 
+# --- review cycle: weekly dispatch, monthly bulletin, forecast, reporting discipline ------------
+
+def cmd_dispatch(args):
+    from . import dispatch
+    from .settings import load_config
+
+    store = _store(args)
+    pack = dispatch.weekly_dispatch(store, args.programme, args.week, public=load_config().public)
+    out = Path(args.out)
+    if out.suffix.lower() == ".xlsx":
+        data = dispatch.dispatch_xlsx(pack)
+    elif out.suffix.lower() == ".docx":
+        data = dispatch.dispatch_docx(pack)
+    else:
+        raise UserError("输出文件须以 .xlsx 或 .docx 结尾。", "--out must end in .xlsx or .docx.")
+    out.write_bytes(data)
+    say(f"已生成{pack['week']}周调度材料：{out}")
+    h = pack["headline"]
+    emit({"status": "ok", "out": str(out), "week": pack["week"], "reporting_day": pack["reporting_day"],
+          "new_started_households": h["new_started_households"], "new_completed_households": h["new_completed_households"],
+          "not_reported": [r["name"] for r in pack["not_reported"].to_dict("records")],
+          "stalled_communities": len(pack["stalled_communities"]), "open_actions": len(pack["actions"])})
+
+
+def cmd_bulletin(args):
+    from . import bulletin
+    from .settings import load_config
+
+    store = _store(args)
+    out = Path(args.out)
+    if out.suffix.lower() != ".docx":
+        raise UserError("月通报输出文件须以 .docx 结尾。", "--out must end in .docx.")
+    rule = bulletin.Rule(top_n=args.top)
+    data = bulletin.bulletin_docx(store, args.programme, args.month, charts=not args.no_charts, rule=rule,
+                                  public=load_config().public)
+    out.write_bytes(data)
+    info = bulletin.bulletin_json(store, args.programme, args.month, rule=rule)
+    say(f"已生成月通报：{out}（{info['title']}，截至{info['cutoff']}）")
+    emit({"status": "ok", "out": str(out), **info})
+
+
+def cmd_forecast(args):
+    from . import forecast
+
+    emit(forecast.forecast(_store(args), args.programme, as_of=args.as_of))
+
+
+def cmd_discipline(args):
+    from . import discipline
+
+    emit(discipline.week_summary(_store(args), args.programme, args.week))
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="python -m lib.cli", description="城镇老旧小区改造 dashboard: command line")
     p.add_argument("--db", help="database URL (default: DATABASE_URL or data/renovation.db)")
@@ -140,6 +193,30 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--as-of", dest="as_of")
     s.add_argument("--out", required=True)
     s.set_defaults(func=cmd_export)
+
+    s = sub.add_parser("dispatch", help="weekly dispatch pack (周调度) as .xlsx or .docx")
+    s.add_argument("--programme", required=True)
+    s.add_argument("--week", required=True, help="ISO week, e.g. 2021-W24")
+    s.add_argument("--out", required=True)
+    s.set_defaults(func=cmd_dispatch)
+
+    s = sub.add_parser("bulletin", help="monthly bulletin (月通报) as .docx")
+    s.add_argument("--programme", required=True)
+    s.add_argument("--month", required=True, help="YYYY-MM")
+    s.add_argument("--out", required=True)
+    s.add_argument("--top", type=int, default=5, help="praise at most the top N counties ahead of pace")
+    s.add_argument("--no-charts", dest="no_charts", action="store_true")
+    s.set_defaults(func=cmd_bulletin)
+
+    s = sub.add_parser("forecast", help="year-end projection of starts and completions per county")
+    s.add_argument("--programme", required=True)
+    s.add_argument("--as-of", dest="as_of")
+    s.set_defaults(func=cmd_forecast)
+
+    s = sub.add_parser("discipline", help="who reported a week on time, late or not at all")
+    s.add_argument("--programme", required=True)
+    s.add_argument("--week", required=True)
+    s.set_defaults(func=cmd_discipline)
 
     return p
 
