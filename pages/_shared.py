@@ -105,7 +105,9 @@ def page_list() -> list:
             st.Page("pages/progress.py", title=t("nav.progress", L), icon="📈"),
             st.Page("pages/content.py", title=t("nav.content", L), icon="🧱"),
             st.Page("pages/register.py", title=t("nav.register", L), icon="📋"),
-            st.Page("pages/community.py", title=t("nav.community", L), icon="🏠", visibility="hidden")]
+            st.Page("pages/community.py", title=t("nav.community", L), icon="🏠", visibility="hidden"),
+            st.Page("pages/dispatch.py", title=t("nav.dispatch", L), icon="🗓️"),
+            st.Page("pages/bulletin.py", title=t("nav.bulletin", L), icon="📄")]
 
 
 def _keep(key: str) -> None:
