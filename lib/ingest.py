@@ -490,7 +490,8 @@ def _progress_row(ctx: _Ctx, pv: Preview, row: RawRow, p: Project, day: date, to
            "invested_wan": _first(v.get("invested_wan"), last and last.invested_wan),
            "paid_wan": _first(v.get("paid_wan"), last and last.paid_wan),
            "lifts_added": _first(v.get("lifts_added"), last and last.lifts_added),
-           "problems": v.get("problems"), "is_correction": bool(v.get("correction"))}
+           "problems": "；".join(x for x in (v.get("problems"), v.get("measures") and f"整改措施：{v['measures']}") if x)
+           or None, "is_correction": bool(v.get("correction"))}
     if stage.rank < domain.STARTED:
         rep["started_on"] = v.get("started_on")
     if last is not None:
@@ -767,8 +768,8 @@ def _safe_name(filename: str) -> str:
 def _actor(actor):
     from . import auth
 
-    if actor is None:
-        return auth.Actor.system()
+    if actor is None:  # no acting user: refused by auth.require, never the system by default
+        return auth.Actor.public()
     if isinstance(actor, str):
         return auth.Actor.system(actor)
     return actor

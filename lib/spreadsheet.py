@@ -90,7 +90,7 @@ REGISTER_FIELDS: tuple[str, ...] = (
 PROGRESS_FIELDS: tuple[str, ...] = (
     "code", "name", "prefecture", "county", "stage", "started_on",
     "finished_on", "accepted_on", "progress_pct", "invested_wan", "paid_wan",
-    "lifts_added", "problems", "correction", "report_date", "remarks",
+    "lifts_added", "problems", "measures", "correction", "report_date", "remarks",
 )
 
 KINDS = ("register", "progress")
@@ -138,7 +138,8 @@ FIELD_LABELS_ZH: dict[str, str] = {
     "paid_wan": "累计支付资金（万元）",
     "lifts_added": "已加装电梯（部）",
     "problems": "存在问题",
-    "correction": "整改措施",
+    "measures": "整改措施",
+    "correction": "是否更正",
     "report_date": "填报日期",
 }
 
@@ -203,7 +204,9 @@ FIELD_SYNONYMS: dict[str, tuple[str, ...]] = {
     "lifts_added": ("已加装电梯", "完成加装电梯", "累计加装电梯", "已加装电梯数", "已完成加装电梯",
                     "累计加装电梯数"),
     "problems": ("存在问题", "存在的问题", "问题", "主要问题", "困难问题", "存在困难和问题", "存在问题及困难"),
-    "correction": ("整改措施", "整改情况", "下步措施", "解决措施", "整改落实情况"),
+    "measures": ("整改措施", "整改情况", "下步措施", "解决措施", "整改落实情况"),
+    # A yes/no flag: the row knowingly lowers a cumulative figure (更正), kept as a correction.
+    "correction": ("是否更正", "更正", "数据更正", "更正标记", "是否为更正", "更正数据"),
     "report_date": ("填报日期", "统计日期", "报送日期", "截止日期", "统计截止日期"),
 }
 
@@ -222,7 +225,7 @@ FIELD_TYPES.update({
     "progress_pct": "pct",
     "planned_start": "date", "planned_finish": "date", "started_on": "date",
     "finished_on": "date", "accepted_on": "date", "report_date": "date",
-    "pilot": "bool",
+    "pilot": "bool", "correction": "bool",
 })
 for _f in REGISTER_FIELDS:
     if _f.startswith("fund_"):

@@ -317,7 +317,7 @@ PROGRESS_ROWS = [
 PROGRESS_VALUES_ROW0 = {"code": "630102001", "name": "建国路1号院", "county": "城东区", "stage": "开工",
                         "started_on": D(2021, 5, 6), "finished_on": None, "progress_pct": 65.0,
                         "invested_wan": 312.4, "paid_wan": 200.0, "lifts_added": 1,
-                        "problems": "电梯加装意见未统一", "correction": "社区入户协调"}
+                        "problems": "电梯加装意见未统一", "measures": "社区入户协调"}
 
 
 def _progress_sheet(pct_values: list[Any], *, extra: dict[str, Any] | None = None) -> bytes:

@@ -38,9 +38,17 @@ def dump(store) -> list:
     return out
 
 
-def latest(store, code: str, as_of=WEEK) -> dict:
+def snapshot(store, as_of=WEEK) -> dict[str, dict]:
+    """Every community's latest figures as of a date, by code (one query)."""
     df = metrics.register_table(store, 1, as_of=as_of)
-    return df[df["code"] == code].iloc[0].to_dict()
+    return {r["code"]: r for r in df.to_dict("records")}
+
+
+def latest(store, code: str, as_of=WEEK) -> dict:
+    return snapshot(store, as_of)[code]
+
+
+LAST = date(2021, 11, 26)
 
 
 def county_projects(store, adcode=CD) -> list[Project]:
@@ -69,8 +77,9 @@ HEAD = ["项目编号", "小区名称", "当前阶段", "开工日期", "完工�
 def progress_rows(store, edits: dict[int, dict] | None = None, adcode=CD) -> list[list]:
     """This county's communities at their last figures, with some rows edited."""
     rows = [HEAD]
+    snap = snapshot(store, LAST)
     for i, p in enumerate(county_projects(store, adcode)):
-        cur = latest(store, p.code, date(2021, 11, 26))
+        cur = snap[p.code]
         row = {"项目编号": p.code, "小区名称": p.name, "当前阶段": cur["stage"],
                "开工日期": cur["started_on"], "完工日期": cur["finished_on"],
                "形象进度（%）": cur["progress_pct"], "累计完成投资（万元）": cur["invested_wan"],
@@ -81,8 +90,9 @@ def progress_rows(store, edits: dict[int, dict] | None = None, adcode=CD) -> lis
 
 
 def first_started_not_finished(store, adcode=CD) -> int:
+    snap = snapshot(store, LAST)
     for i, p in enumerate(county_projects(store, adcode)):
-        if latest(store, p.code, date(2021, 11, 26))["stage"] == "开工":
+        if snap[p.code]["stage"] == "开工":
             return i
     raise AssertionError("no community in progress")
 
@@ -149,8 +159,9 @@ def test_messy_real_world_sheet(fresh_demo_store):
     rows = [["城东区老旧小区改造项目进度表"], ["填报单位：城东区住建局", None, None, "填报日期：2021.12.3"],
             ["序号", "小区名称", "工程状态", "形象进度", "累计完成投资", None],
             [None, None, None, None, "金额（万元）", "占计划比例"]]
+    snap = snapshot(store, LAST)
     for n, q in enumerate(projects, start=1):
-        c = latest(store, q.code, date(2021, 11, 26))
+        c = snap[q.code]
         pct, inv = c["progress_pct"], c["invested_wan"]
         if q.code == p.code:
             pct, inv = min(100.0, (pct or 0) + 10), round((inv or 0) + 12.5, 1)
@@ -206,7 +217,8 @@ def test_rollback_restores_previous_figures(fresh_demo_store):
 def test_correction_flag_allows_going_back_and_keeps_history(fresh_demo_store):
     store = fresh_demo_store
     projects = county_projects(store)
-    i = next(k for k, p in enumerate(projects) if (latest(store, p.code, date(2021, 11, 26))["invested_wan"] or 0) > 10)
+    snap = snapshot(store, LAST)
+    i = next(k for k, p in enumerate(projects) if (snap[p.code]["invested_wan"] or 0) > 10)
     old = latest(store, projects[i].code, date(2021, 11, 26))["invested_wan"]
     lower = round(old - 5, 1)
     refused = commit(store, xlsx(progress_rows(store, {i: {"累计完成投资（万元）": lower}})))
@@ -272,7 +284,8 @@ def _bad_cases(store):
     i = first_started_not_finished(store)
     projects = county_projects(store)
     cur = latest(store, projects[i].code, date(2021, 11, 26))
-    done = next(k for k, p in enumerate(projects) if latest(store, p.code, date(2021, 11, 26))["stage"] in ("完工", "验收"))
+    snap = snapshot(store, LAST)
+    done = next(k for k, p in enumerate(projects) if snap[p.code]["stage"] in ("完工", "验收"))
     other = county_projects(store, CZ)[0]
     return {
         "unknown_name": (progress_rows(store, {i: {"项目编号": None, "小区名称": projects[i].name + "X"}}),
@@ -333,8 +346,8 @@ def test_district_cannot_upload_other_county(fresh_demo_store):
 
 @pytest.mark.parametrize("name,data,needle", [
     ("empty.xlsx", b"", "空"),
-    ("report.pdf", b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n", "不是"),
-    ("x.xlsx", bytes(range(256)) * 40, "不是"),
+    ("report.pdf", b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n", "PDF"),
+    ("x.xlsx", bytes(range(256)) * 40, "Excel"),
 ])
 def test_not_a_spreadsheet_refused(fresh_demo_store, name, data, needle):
     store = fresh_demo_store
