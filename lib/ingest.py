@@ -776,11 +776,10 @@ def _actor(actor):
 
 
 def _refresh_rollups(s, programme_id: int, counties: list[str], first: date | None) -> None:
-    try:
-        from . import rollups
-    except ModuleNotFoundError:  # TODO(scale): remove once lib/rollups.py lands
-        return
-    rollups.refresh(s, programme_id, counties, first)
+    """The rollup contract (lib/rollups.py): recompute the touched counties from the first week touched."""
+    from . import rollups
+
+    rollups.refresh(s, programme_id, counties or None, first)
 
 
 def _require(act, action: str, county: str | None) -> None:
