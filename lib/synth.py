@@ -163,17 +163,17 @@ def _sqlite_reports(cur, df: pd.DataFrame, now: str) -> None:
 
 
 def _pg_reports(cur, df: pd.DataFrame, now: str) -> None:
-    out = df.copy()
+    # pyarrow's CSV writer is ~4× faster than DataFrame.to_csv; empty unquoted fields are NULL in COPY csv.
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    out = df.assign(problems=None, is_correction=False, active=True, reported_by="合成数据", created_at=now)
+    tb = pa.Table.from_pandas(out[list(REPORT_COLUMNS)], preserve_index=False)
     for c in ("report_date", "started_on", "finished_on", "accepted_on"):
-        out[c] = out[c].dt.strftime("%Y-%m-%d")
-    out["problems"] = None
-    out["is_correction"] = "f"
-    out["active"] = "t"
-    out["reported_by"] = "合成数据"
-    out["created_at"] = now
-    buf = io.StringIO()
-    out[list(REPORT_COLUMNS)].to_csv(buf, sep="\t", header=False, index=False, na_rep="\\N")
-    with cur.copy(f"COPY progress_report ({', '.join(REPORT_COLUMNS)}) FROM STDIN") as cp:
+        tb = tb.set_column(tb.schema.get_field_index(c), c, tb.column(c).cast(pa.date32()))
+    buf = io.BytesIO()
+    pacsv.write_csv(tb, buf, pacsv.WriteOptions(include_header=False, delimiter="\t", quoting_style="needed"))
+    with cur.copy(f"COPY progress_report ({', '.join(REPORT_COLUMNS)}) FROM STDIN WITH (FORMAT csv, DELIMITER E'\\t')") as cp:
         cp.write(buf.getvalue())
 
 
@@ -229,7 +229,7 @@ def load(store: Store, communities: int, weeks: int, seed: int = 1, *, build_rol
         conn = s.connection()
         raw = conn.connection.dbapi_connection
         if dialect == "postgresql":
-            conn.exec_driver_sql("ALTER TABLE progress_report DISABLE TRIGGER trg_rollup_report")
+            conn.exec_driver_sql("ALTER TABLE progress_report DISABLE TRIGGER ALL")
             conn.exec_driver_sql("ALTER TABLE project DISABLE TRIGGER trg_rollup_project")
         proj_cols = list(reg.columns)
         recs = reg.assign(registered_on=reg["registered_on"].astype(str),
@@ -256,7 +256,7 @@ def load(store: Store, communities: int, weeks: int, seed: int = 1, *, build_rol
             el = time.perf_counter() - t0
             log(f"  {hi:,}/{communities:,} 个小区，{n_reports:,} 条填报，{el:.0f} s（{n_reports / el:,.0f} 行/秒）")
         if dialect == "postgresql":
-            conn.exec_driver_sql("ALTER TABLE progress_report ENABLE TRIGGER trg_rollup_report")
+            conn.exec_driver_sql("ALTER TABLE progress_report ENABLE TRIGGER ALL")
             conn.exec_driver_sql("ALTER TABLE project ENABLE TRIGGER trg_rollup_project")
         # Targets: the register's households and communities, per province and for the country.
         by_prov = reg.assign(prov=reg["county_adcode"].map(lambda c: regions.get(c).province)).groupby("prov")
