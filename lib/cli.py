@@ -113,6 +113,182 @@ def cmd_export(args):
     emit({"status": "ok", "rows": n, "out": str(out)})
 
 
+def cmd_import(args):
+    from . import ingest
+
+    path = Path(args.file)
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise UserError(f"无法读取文件 {path}：{e.strerror}。", f"Cannot read {path}.") from None
+    store = _store(args)
+    if not args.dry_run:
+        _refuse_public(args)
+    actor = _actor(store, args.user)
+    fn = ingest.check if args.dry_run else ingest.commit
+    pv = fn(store, data, path.name, args.programme, actor=actor, county=args.county, as_of=args.as_of,
+            kind=args.kind)
+    out = pv.to_dict()
+    emit(out)
+    if out["status"] == "rejected":
+        say(f"文件未导入：发现 {len(pv.errors)} 处错误，数据库未做任何修改。")
+        raise SystemExit(1)
+    say({"committed": f"已导入第 {pv.upload_id} 号批次：{pv.accepted} 行。",
+         "dry-run": f"检查通过（未写入）：{pv.rows} 行，{len(pv.warnings)} 条提示。",
+         "unchanged": "内容未变化，未做任何修改。"}.get(out["status"], out["status"]))
+
+
+def cmd_rollback(args):
+    from . import ingest
+
+    _refuse_public(args)
+    store = _store(args)
+    emit(ingest.rollback(store, args.upload, actor=_actor(store, args.user)))
+
+
+def cmd_uploads(args):
+    from . import ingest
+
+    emit(ingest.uploads(_store(args), args.programme, county=args.county))
+
+
+def cmd_template(args):
+    from . import templates
+
+    store = _store(args)
+    data = templates.template(store, args.programme, args.county, kind=args.kind)
+    out = Path(args.out)
+    if out.suffix.lower() != ".xlsx":
+        raise UserError("模板只能保存为 .xlsx 文件。", "Templates are .xlsx files.")
+    try:
+        out.write_bytes(data)
+    except OSError as e:
+        raise UserError(f"无法写入文件 {out}：{e.strerror}。", f"Cannot write {out}.") from None
+    say(f"模板已保存到 {out}")
+    emit({"status": "ok", "out": str(out), "bytes": len(data)})
+
+
+def _read_password(args) -> str:
+    """A password from --password-file or stdin, never from the command line (it would show in `ps`)."""
+    import getpass
+
+    if getattr(args, "password_file", None):
+        try:
+            text = Path(args.password_file).read_text(encoding="utf-8")
+        except OSError as e:
+            raise UserError(f"无法读取密码文件 {args.password_file}：{e.strerror}。", "Cannot read the password file.") from None
+        pw = text.splitlines()[0] if text else ""
+    elif sys.stdin.isatty():
+        pw = getpass.getpass("密码：")
+        if getpass.getpass("再输入一次：") != pw:
+            raise UserError("两次输入的密码不一致。", "The passwords differ.")
+    else:
+        pw = sys.stdin.readline().rstrip("\r\n")
+    return pw
+
+
+def cmd_user(args):
+    from . import auth
+
+    if args.user_command == "list":
+        emit(auth.list_users(_store(args), auth.Actor.system("cli")))
+        return
+    _refuse_public(args)
+    store = _store(args)
+    cli = auth.Actor.system("cli")
+    if args.user_command == "add":
+        pw = None if args.oidc_only else _read_password(args)
+        out = auth.create_user(store, cli, args.name, args.role, pw, scope_adcode=args.scope,
+                               display_name=args.display_name)
+        say(f"已创建账号“{out['username']}”（{auth.ROLES[out['role']][0]}）。")
+    elif args.user_command == "disable":
+        out = auth.disable_user(store, cli, args.name)
+        say(f"账号“{out['username']}”已停用。")
+    elif args.user_command == "enable":
+        out = auth.enable_user(store, cli, args.name)
+        say(f"账号“{out['username']}”已启用并解锁。")
+    elif args.user_command == "password":
+        out = auth.update_user(store, cli, args.name, password=_read_password(args))
+        say(f"账号“{out['username']}”的密码已更换。")
+    emit(out)
+
+
+def cmd_backup(args):
+    from . import backup
+
+    store = _store(args)
+    out = backup.backup(store, Path(args.out), portable=args.portable or None, force=args.force)
+    say(f"已备份到 {out['out']}（{out['bytes'] / 1e6:.1f} MB）。")
+    emit(out)
+
+
+def cmd_restore(args):
+    from . import backup
+
+    _refuse_public(args)
+    store = _store(args, write=True)
+    out = backup.restore(store, Path(args.file))
+    say(f"已从 {args.file} 恢复全部数据（{sum(out['tables'].values())} 行）。")
+    emit(out)
+
+
+def cmd_db_reader(args):
+    from . import admin, auth
+
+    _refuse_public(args)
+    store = _store(args)
+    pw = None if args.no_password else _read_password(args)
+    out = admin.readonly_role(store, auth.Actor.system("cli"), args.role, pw)
+    say(f"只读角色“{out['role']}”已{'创建' if out['created'] else '更新'}；公众实例请用它连接数据库 {out['database']}。")
+    emit(out)
+
+
+def cmd_synth(args):
+    from . import synth
+
+    _refuse_public(args)
+    store = _store(args, write=True)
+    out = synth.load(store, args.communities, args.weeks, args.seed, log=say)
+    if out["status"] == "loaded":
+        say(f"已生成合成数据：{out['communities']:,} 个小区，{out['reports']:,} 条周报，"
+            f"写入 {out['rows_per_second']:,} 行/秒，共 {out['seconds_total']} 秒。")
+    else:
+        say(f"合成计划 {out['code']} 已存在，未做任何修改。")
+    emit(out)
+
+
+def cmd_rollups(args):
+    from . import metrics, rollups
+
+    store = _store(args, write=args.rebuild)
+    prog = metrics.get_programme(store, args.programme)
+    if args.rebuild:
+        _refuse_public(args)
+        with store.write() as s:
+            out = rollups.rebuild(s, prog.id)
+        say(f"已重建计划“{prog.name}”的县级汇总：{out['weeks']} 个填报周，{out['rows_written']} 行。")
+        emit(out)
+        return
+    with store.session() as s:
+        out = rollups.check(s, prog.id)
+    if out["ok"]:
+        say(f"县级汇总与原始填报一致（{out['weeks']} 个填报周）。")
+        emit(out)
+        return
+    emit(out)
+    raise UserError(f"县级汇总与原始填报不一致（{out['problem_count']} 处），请运行 rollups --programme {prog.id} --rebuild 重建。",
+                    "The rollup disagrees with the raw history: run `rollups --rebuild`.")
+
+
+def _actor(store, username: str | None):
+    """The acting user for a CLI write: --user NAME (must exist and be active) or the system."""
+    from . import auth
+
+    if not username:
+        return auth.Actor.system("cli")
+    return auth.load_actor(store, username, via="cli")
+
+
 # --- review cycle: weekly dispatch, monthly bulletin, forecast, reporting discipline ------------
 
 def cmd_dispatch(args):
@@ -193,6 +369,79 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--as-of", dest="as_of")
     s.add_argument("--out", required=True)
     s.set_defaults(func=cmd_export)
+
+    s = sub.add_parser("import", help="check and store a register or weekly progress spreadsheet")
+    s.add_argument("file")
+    s.add_argument("--programme", required=True)
+    s.add_argument("--county", help="the uploading county (adcode or name)")
+    s.add_argument("--as-of", dest="as_of", help="report date YYYY-MM-DD (default: 填报日期 in the sheet)")
+    s.add_argument("--user", help="acting user (default: system)")
+    s.add_argument("--kind", choices=("register", "progress"))
+    s.add_argument("--dry-run", action="store_true", help="check only, write nothing")
+    s.set_defaults(func=cmd_import)
+
+    s = sub.add_parser("rollback", help="undo an accepted upload as a whole (admin)")
+    s.add_argument("upload", type=int)
+    s.add_argument("--user")
+    s.set_defaults(func=cmd_rollback)
+
+    s = sub.add_parser("uploads", help="upload history")
+    s.add_argument("--programme", required=True)
+    s.add_argument("--county")
+    s.set_defaults(func=cmd_uploads)
+
+    s = sub.add_parser("template", help="the .xlsx template for a county")
+    s.add_argument("--programme", required=True)
+    s.add_argument("--county", required=True)
+    s.add_argument("--kind", choices=("register", "progress"), default="progress")
+    s.add_argument("--out", required=True)
+    s.set_defaults(func=cmd_template)
+
+    s = sub.add_parser("user", help="accounts: add, list, disable, enable, password")
+    us = s.add_subparsers(dest="user_command", required=True, parser_class=_Parser)
+    u = us.add_parser("add", help="add an account (password from stdin or --password-file)")
+    u.add_argument("name")
+    u.add_argument("--role", required=True, choices=("admin", "leader", "district"))
+    u.add_argument("--scope", help="county or prefecture adcode (district accounts)")
+    u.add_argument("--display-name", dest="display_name")
+    u.add_argument("--password-file", dest="password_file")
+    u.add_argument("--oidc-only", action="store_true", help="no password: sign in through the identity provider")
+    us.add_parser("list", help="accounts (never the password hashes)")
+    for name in ("disable", "enable", "password"):
+        u = us.add_parser(name)
+        u.add_argument("name")
+        if name == "password":
+            u.add_argument("--password-file", dest="password_file")
+    s.set_defaults(func=cmd_user)
+
+    s = sub.add_parser("backup", help="a consistent copy of the whole store")
+    s.add_argument("--out", required=True)
+    s.add_argument("--portable", action="store_true", help="zip of JSON lines (default for PostgreSQL)")
+    s.add_argument("--force", action="store_true", help="overwrite an existing file")
+    s.set_defaults(func=cmd_backup)
+
+    s = sub.add_parser("restore", help="replace everything with a backup (one transaction)")
+    s.add_argument("file")
+    s.set_defaults(func=cmd_restore)
+
+    s = sub.add_parser("synth", help="synthetic national programme for scale tests (all 2,875 counties)")
+    s.add_argument("--communities", type=int, required=True)
+    s.add_argument("--weeks", type=int, default=52)
+    s.add_argument("--seed", type=int, default=1)
+    s.set_defaults(func=cmd_synth)
+
+    s = sub.add_parser("rollups", help="county rollups: rebuild from the raw history, or check against it")
+    s.add_argument("--programme", required=True)
+    g = s.add_mutually_exclusive_group(required=True)
+    g.add_argument("--rebuild", action="store_true")
+    g.add_argument("--check", action="store_true")
+    s.set_defaults(func=cmd_rollups)
+
+    s = sub.add_parser("db-reader", help="PostgreSQL: create the read-only role for the public instance")
+    s.add_argument("role")
+    s.add_argument("--password-file", dest="password_file")
+    s.add_argument("--no-password", action="store_true", help="no password (local trust or certificate auth)")
+    s.set_defaults(func=cmd_db_reader)
 
     s = sub.add_parser("dispatch", help="weekly dispatch pack (周调度) as .xlsx or .docx")
     s.add_argument("--programme", required=True)
