@@ -13,7 +13,7 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import or_, select
 
-from . import domain, regions
+from . import auth, domain, regions
 from .errors import NotFound, UserError
 from .metrics import get_programme
 from .models import FollowUpAction, Project
@@ -34,10 +34,11 @@ def _as_dict(a: FollowUpAction, as_of: date | None = None, project_name: str | N
             "closed_on": closed_on if closed else None, "closed_by": a.closed_by if closed else None}
 
 
-def add(store: Store, programme_id: int | str, *, week: date, title: str, actor: str,
+def add(store: Store, programme_id: int | str, *, week: date, title: str, actor: "auth.Actor",
         region: str | None = None, project_id: int | None = None, owner: str | None = None,
         deadline: date | None = None) -> dict:
     """Record an action in the meeting of `week` (a reporting day). Returns it."""
+    actor = auth.require(actor, "action")  # leaders and admins; from here on the name the audit records
     title = (title or "").strip()
     if not title:
         raise UserError("请填写督办事项的内容。", "Describe the action.")
@@ -72,9 +73,10 @@ def add(store: Store, programme_id: int | str, *, week: date, title: str, actor:
     return out
 
 
-def close(store: Store, action_id: int, *, actor: str, note: str | None = None,
+def close(store: Store, action_id: int, *, actor: "auth.Actor", note: str | None = None,
           closed_on: date | None = None) -> dict:
     """Close an action (办结). `closed_on` defaults to today; a pack for an earlier week still shows it open."""
+    actor = auth.require(actor, "action")
     if not actor:
         raise UserError("请先登录再办结督办事项。", "Sign in to close an action.")
     with store.write() as s:

@@ -143,11 +143,14 @@ def can(actor: Actor | None, action: str, region: str | None = None) -> bool:
     return True
 
 
-def require(actor: Actor | None, action: str, region: str | None = None) -> None:
-    """Raise PermissionDenied (one Chinese sentence: who, which rows, why) unless `can(...)`."""
+def require(actor: Actor | None, action: str, region: str | None = None) -> str:
+    """Raise PermissionDenied (one Chinese sentence: who, which rows, why) unless `can(...)`.
+
+    Returns the actor's user name, which is what the audit log and `*_by` columns record.
+    """
     actor = _as_actor(actor)
     if can(actor, action, region):
-        return
+        return actor.username
     what_zh, what_en = PERMISSIONS[action][1], PERMISSIONS[action][2]
     allowed = "、".join(ROLES[r][0] for r in sorted(PERMISSIONS[action][0]) if r not in ("system", "public"))
     if actor.expired():

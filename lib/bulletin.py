@@ -38,7 +38,7 @@ from datetime import date, datetime, timedelta
 import pandas as pd
 from sqlalchemy import delete, select
 
-from . import discipline, domain, fmt, metrics, rankings, regions
+from . import auth, discipline, domain, fmt, metrics, rankings, regions
 from .errors import UserError
 from .models import BulletinDraft
 from .store import Store, audit
@@ -456,8 +456,9 @@ def texts(store: Store, programme_id: int, month: str, b: dict | None = None) ->
     return base
 
 
-def save_text(store: Store, programme_id: int, month: str, section: str, text: str, *, actor: str) -> None:
+def save_text(store: Store, programme_id: int, month: str, section: str, text: str, *, actor: "auth.Actor") -> None:
     """Save one edited narrative section (audited). Figures and tables are not editable."""
+    actor = auth.require(actor, "bulletin")  # leaders and admins; from here on the name the audit records
     if section not in EDITABLE_SECTIONS:
         raise UserError("该部分由系统根据数据生成，不能手工修改。", f"Section {section!r} is generated and not editable.")
     text = (text or "").strip()
@@ -480,8 +481,9 @@ def save_text(store: Store, programme_id: int, month: str, section: str, text: s
               before={"text": before}, after={"text": text})
 
 
-def reset_text(store: Store, programme_id: int, month: str, section: str, *, actor: str) -> None:
+def reset_text(store: Store, programme_id: int, month: str, section: str, *, actor: "auth.Actor") -> None:
     """Drop an edited section so the default text is used again (audited)."""
+    actor = auth.require(actor, "bulletin")
     y, m = parse_month(month)
     period = f"{y}-{m:02d}"
     with store.write() as s:

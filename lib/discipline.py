@@ -25,7 +25,7 @@ from datetime import date, datetime, time, timedelta
 import pandas as pd
 from sqlalchemy import func, select
 
-from . import domain, regions
+from . import auth, domain, regions
 from .errors import UserError
 from .metrics import get_programme
 from .models import Programme, ProgressReport, Project, Upload
@@ -201,8 +201,10 @@ def week_summary(store: Store, programme_id: int | str, week: str | date, *, reg
             "by_county": rows(st.drop(columns=["deadline"])), "record": rows(rec)}
 
 
-def set_calendar(store: Store, programme_id: int | str, *, weekday: int, deadline_hhmm: str, actor: str) -> dict:
+def set_calendar(store: Store, programme_id: int | str, *, weekday: int, deadline_hhmm: str,
+                 actor: "auth.Actor") -> dict:
     """Change a programme's weekly reporting deadline (admin). Audited."""
+    actor = auth.require(actor, "programme")  # admins; from here on the name the audit records
     if not isinstance(weekday, int) or not 0 <= weekday <= 6:
         raise UserError("报送日须为周一至周日之一（0=周一，6=周日）。", "Weekday must be 0 (Monday) to 6 (Sunday).")
     m = re.fullmatch(r"(\d{1,2}):(\d{2})", str(deadline_hhmm).strip())

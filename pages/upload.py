@@ -100,7 +100,7 @@ if up is not None:
             with st.spinner(t("upload.saving", L)):
                 try:
                     done = ingest.commit(store, st.session_state["upload_data"], up.name, f.programme, actor=actor,
-                                         county=county, as_of=report_day, kind=kind)
+                                         county=county, as_of=report_day, kind=kind, preview=pv)
                 except UserError as e:
                     ui.show_user_error(e)
                     st.stop()

@@ -369,3 +369,18 @@ def test_annotated_workbook_marks_error_cells(demo_store):
     cell = ws.cell(err.row, HEAD.index("形象进度（%）") + 1)
     assert cell.comment is not None and "0–100%" in cell.comment.text
     assert cell.fill.fgColor.rgb.endswith("FFC7CE")
+
+
+def test_commit_reuses_preview_only_if_nothing_was_written_since(fresh_demo_store):
+    store = fresh_demo_store
+    i = first_started_not_finished(store)
+    cur = latest(store, county_projects(store)[i].code, LAST)
+    data = xlsx(progress_rows(store, {i: {"形象进度（%）": (cur["progress_pct"] or 0) + 1}}))
+    pv = ingest.check(store, data, "a.xlsx", 1, actor=district(), county=CD, as_of=WEEK)
+    assert pv.status == "ok"
+    # meanwhile another upload for the same week raises that community's progress further
+    other = xlsx(progress_rows(store, {i: {"形象进度（%）": (cur["progress_pct"] or 0) + 3}}))
+    assert commit(store, other, "b.xlsx", actor=district("colleague")).status == "committed"
+    done = ingest.commit(store, data, "a.xlsx", 1, actor=district(), county=CD, as_of=WEEK, preview=pv)
+    assert done.status == "rejected"  # checked again: it would now lower the figure
+    assert any("形象进度从" in e.message for e in done.errors)

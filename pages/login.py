@@ -1,0 +1,61 @@
+"""Sign in (user name and password, or the organisation's identity provider) and sign out."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from lib import auth
+from lib.errors import UserError
+from lib.i18n import t
+from lib.settings import load_config
+from pages import _auth
+from pages import _shared as ui
+
+f = ui.sidebar_filters()
+L = f.lang
+st.title(t("login.title", L))
+
+if load_config().public:
+    st.info(t("login.public_mode", L))
+    st.stop()
+
+actor = _auth.current_actor()
+if actor.role != "public":
+    st.success(t("login.signed_in", L, who=actor.describe(L)))
+    if actor.expires_at:
+        st.caption(t("login.expires", L, at=actor.expires_at.strftime("%Y-%m-%d %H:%M")))
+    st.markdown(t("login.can", L))
+    st.markdown("\n".join(f"- {zh if L == 'zh' else en}" for action, (roles, zh, en) in auth.PERMISSIONS.items()
+                          if auth.can(actor, action)))
+    if st.button(t("login.logout", L), key="logout", icon="🚪"):
+        _auth.sign_out()
+        st.rerun()
+    st.stop()
+
+if _auth.just_expired():
+    st.warning(t("login.expired", L))
+who = _auth.oidc_identity()
+if who:  # signed in at the identity provider, but no account here
+    st.warning(t("login.oidc_unmapped", L, who=who))
+    if st.button(t("login.logout", L), key="oidc_logout"):
+        st.logout()
+
+st.caption(t("login.intro", L))
+with st.form("login", clear_on_submit=False):
+    username = st.text_input(t("login.username", L), key="login_user", max_chars=64, autocomplete="username")
+    password = st.text_input(t("login.password", L), key="login_password", type="password", max_chars=256,
+                             autocomplete="current-password")
+    submitted = st.form_submit_button(t("login.submit", L), type="primary")
+if submitted:
+    try:
+        _auth.sign_in(username, password)
+    except UserError as e:
+        st.error(e.message(L))
+    else:
+        st.rerun()
+st.caption(t("login.reload_note", L))
+
+for provider in _auth.oidc_providers():
+    label = t("login.oidc", L, provider=provider or "OIDC")
+    if st.button(label, key=f"oidc_{provider or 'default'}", icon="🔐"):
+        st.login(provider) if provider else st.login()
