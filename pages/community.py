@@ -15,7 +15,7 @@ L = f.lang
 cid = st.query_params.get("c") or st.session_state.get("community")
 if not cid or not str(cid).isdigit():
     st.info(t("community.pick", L))
-    st.page_link("pages/register.py", label=t("community.back", L), icon="📋")
+    st.page_link("pages/register.py", label=t("community.back", L), icon=":material/table_view:")
     st.stop()
 try:
     d = ui.lib_call("trends", "community_detail", int(cid), public=f.public)
@@ -26,7 +26,7 @@ st.session_state["community"] = int(cid)
 rec, hist, ups = d["record"], d["history"], d["uploads"]
 # A shared link may point outside the current filters: the community is shown anyway.
 
-st.page_link("pages/register.py", label=t("community.back", L), icon="⬅️")
+st.page_link("pages/register.py", label=t("community.back", L), icon=":material/arrow_back:")
 st.title(rec["name"])
 st.caption(f"{rec['path']} · {rec['code']}")
 

@@ -72,9 +72,9 @@ else:
     if subsidy["ok"]:
         st.success(t("content.subsidy_ok", L, n=fmt.exact(s["totals"]["communities"]["registered"]),
                      required=fmt.money_wan(subsidy["required_wan"], L),
-                     planned=fmt.money_wan(subsidy["planned_wan"], L)), icon="✅")
+                     planned=fmt.money_wan(subsidy["planned_wan"], L)), icon=":material/check_circle:")
     else:
         st.warning(t("content.subsidy_short", L, k=len(subsidy["short"]), required=fmt.money_wan(subsidy["required_wan"], L),
-                     planned=fmt.money_wan(subsidy["planned_wan"], L)), icon="⚠️")
+                     planned=fmt.money_wan(subsidy["planned_wan"], L)), icon=":material/warning:")
         st.dataframe(subsidy["short"], hide_index=True, width="stretch")
         ui.download_table(subsidy["short"], f"subsidy_short_{f.region}", "subsidy_dl", L)

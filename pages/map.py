@@ -46,7 +46,7 @@ deck = maps.deck(features, points, basemap_style_url=cfg.basemap_style_url,
 left, right = st.columns([5, 1])
 with left:
     event = st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", height=640,
-                            key=f"map_{f.region}_{f.stat}_{f.metric}")
+                            key=f"map_{f.region}")  # same widget across metric changes: no WebGL re-init
     picked = maps.selected_adcode(getattr(event, "selection", None))
     if picked and picked != f.region and regions.get(picked).is_county:
         ui.drill_to(picked)

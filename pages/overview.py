@@ -92,8 +92,8 @@ if rate is None:
     st.info(t("pace.none", L))
 else:
     msg = t(f"pace.{band}", L, rate=fmt.pct(rate), pace=fmt.pct(share))
-    {"ahead": st.success, "watch": st.info, "behind": st.warning}[band](msg, icon={"ahead": "✅", "watch": "⏳",
-                                                                                  "behind": "⚠️"}[band])
+    {"ahead": st.success, "watch": st.info, "behind": st.warning}[band](msg, icon={"ahead": ":material/check_circle:", "watch": ":material/schedule:",
+                                                                                  "behind": ":material/warning:"}[band])
 season = metrics.get_programme(ui.store(), f.programme)
 st.caption(t("pace.explain", L, start=season.season_start, end=season.season_end))
 
