@@ -99,13 +99,13 @@ class Filters:
 def page_list() -> list:
     """The screens, in the order the sidebar shows them."""
     L = lang()
-    return [st.Page("pages/overview.py", title=t("nav.overview", L), icon="📊", default=True),
-            st.Page("pages/map.py", title=t("nav.map", L), icon="🗺️"),
-            st.Page("pages/rankings.py", title=t("nav.rankings", L), icon="🏅"),
-            st.Page("pages/progress.py", title=t("nav.progress", L), icon="📈"),
-            st.Page("pages/content.py", title=t("nav.content", L), icon="🧱"),
-            st.Page("pages/register.py", title=t("nav.register", L), icon="📋"),
-            st.Page("pages/community.py", title=t("nav.community", L), icon="🏠", visibility="hidden"),
+    return [st.Page("pages/overview.py", title=t("nav.overview", L), icon=":material/dashboard:", default=True),
+            st.Page("pages/map.py", title=t("nav.map", L), icon=":material/map:"),
+            st.Page("pages/rankings.py", title=t("nav.rankings", L), icon=":material/leaderboard:"),
+            st.Page("pages/progress.py", title=t("nav.progress", L), icon=":material/trending_up:"),
+            st.Page("pages/content.py", title=t("nav.content", L), icon=":material/construction:"),
+            st.Page("pages/register.py", title=t("nav.register", L), icon=":material/table_view:"),
+            st.Page("pages/community.py", title=t("nav.community", L), icon=":material/home:", visibility="hidden"),
             st.Page("pages/dispatch.py", title=t("nav.dispatch", L), icon="🗓️"),
             st.Page("pages/bulletin.py", title=t("nav.bulletin", L), icon="📄")]
 
@@ -123,9 +123,39 @@ def _bound(widget, label, options, key, **kw):
     if "_keep_" + key in st.session_state and st.session_state["_keep_" + key] in options:
         st.session_state[key] = st.session_state["_keep_" + key]
         kw.pop("default", None)  # the kept value wins; Streamlit warns if both are given
+    elif key not in st.session_state:
+        # First run of a session: Streamlit matches a bound URL value against the
+        # *displayed* labels (海东市, 户数); also accept the raw option (630200,
+        # households, 2021-06-18) and, for the week, "24" / "W24" / "2021-W24".
+        raw = url_value(key)
+        match = raw if raw in options else (_week_from_url(raw, options) if key == "week" else None)
+        if match is not None:
+            st.session_state[key] = match
+            kw.pop("default", None)
     value = widget(label, options, key=key, bind="query-params", on_change=_keep, args=(key,), **kw)
     st.session_state["_keep_" + key] = value
     return value
+
+
+def url_value(key: str) -> str | None:
+    try:
+        return st.query_params.get(key)
+    except Exception:  # noqa: BLE001 - a bound parameter may refuse direct access
+        return None
+
+
+def _week_from_url(raw: str | None, options: list) -> str | None:
+    if not raw:
+        return None
+    text = raw.upper().split("-W")[-1].removeprefix("W").split("（")[0].strip()
+    if not text.isdigit():
+        return None
+    year = raw.split("-W")[0] if "-W" in raw.upper() else None
+    for iso in options:
+        y, w, _ = date.fromisoformat(iso).isocalendar()
+        if w == int(text) and (year is None or str(y) == year):
+            return iso
+    return None
 
 
 def _toggle(label: str, key: str) -> bool:
@@ -257,10 +287,10 @@ def download_table(df, name: str, key: str, lang_: str | None = None) -> None:
     L = lang_ or lang()
     c1, c2, _ = st.columns([1, 1, 4])
     c1.download_button(t("dash.download_xlsx", L), lambda: exports.to_xlsx_bytes(df, sheet=name[:31]),
-                       file_name=f"{name}.xlsx", key=f"{key}_xlsx", icon="⬇️",
+                       file_name=f"{name}.xlsx", key=f"{key}_xlsx", icon=":material/download:",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     c2.download_button(t("dash.download_csv", L), exports.to_csv_bytes(df), file_name=f"{name}.csv",
-                       key=f"{key}_csv", mime="text/csv", icon="⬇️")
+                       key=f"{key}_csv", mime="text/csv", icon=":material/download:")
 
 
 def chart(fig, key: str, *, png_name: str | None = None, on_select=None, **kw):
@@ -287,7 +317,7 @@ def chart(fig, key: str, *, png_name: str | None = None, on_select=None, **kw):
             return charts.to_png(pio.from_json(frozen), width=1600)
 
         st.download_button(t("dash.png_save", L), make_png, file_name=f"{png_name}.png", mime="image/png",
-                           key=f"{key}_png", icon="🖼️")
+                           key=f"{key}_png", icon=":material/image:")
     return event
 
 
