@@ -200,6 +200,11 @@ def week_end(d: date, weekday: int = 4) -> date:
     return d + timedelta(days=(weekday - d.weekday()) % 7)
 
 
+def last_report_day(d: date, weekday: int = 4) -> date:
+    """The latest reporting day (default Friday) on or before `d`."""
+    return d - timedelta(days=(d.weekday() - weekday) % 7)
+
+
 def iso_week_label(d: date) -> str:
     y, w, _ = d.isocalendar()
     return f"{y}-W{w:02d}"

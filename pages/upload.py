@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 import pandas as pd
 import streamlit as st
@@ -19,8 +19,8 @@ cfg = load_config()
 store = ui.store()
 st.title(t("upload.title", L))
 
-actor = ui.current_actor() if hasattr(ui, "current_actor") else st.session_state.get("actor")
-if f.public or actor is None or not auth.can(actor, "upload"):
+actor = ui.current_actor()
+if f.public or not auth.can(actor, "upload"):
     st.info(t("upload.need_login", L))
     st.stop()
 
@@ -40,7 +40,7 @@ else:
 c1, c2 = st.columns(2)
 kind = c1.radio(t("upload.kind", L), ["progress", "register"], horizontal=True, key="upload_kind",
                 format_func=lambda k: t(f"upload.kind.{k}", L))
-default_day = domain.week_end(date.today()) - timedelta(days=7 if date.today().weekday() < 4 else 0)
+default_day = domain.last_report_day(date.today())
 report_day = c2.date_input(t("upload.report_date", L), value=default_day, max_value=date.today(),
                            key="upload_date", help=t("upload.report_date_help", L)) if kind == "progress" else None
 
