@@ -99,7 +99,7 @@ class Filters:
 def page_list() -> list:
     """The screens, in the order the sidebar shows them."""
     L = lang()
-    return [st.Page("pages/overview.py", title=t("nav.overview", L), icon=":material/dashboard:", default=True),
+    return visible([st.Page("pages/overview.py", title=t("nav.overview", L), icon=":material/dashboard:", default=True),
             st.Page("pages/map.py", title=t("nav.map", L), icon=":material/map:"),
             st.Page("pages/rankings.py", title=t("nav.rankings", L), icon=":material/leaderboard:"),
             st.Page("pages/progress.py", title=t("nav.progress", L), icon=":material/trending_up:"),
@@ -107,7 +107,43 @@ def page_list() -> list:
             st.Page("pages/register.py", title=t("nav.register", L), icon=":material/table_view:"),
             st.Page("pages/community.py", title=t("nav.community", L), icon=":material/home:", visibility="hidden"),
             st.Page("pages/dispatch.py", title=t("nav.dispatch", L), icon="🗓️"),
-            st.Page("pages/bulletin.py", title=t("nav.bulletin", L), icon="📄")]
+            st.Page("pages/bulletin.py", title=t("nav.bulletin", L), icon="📄"),
+            st.Page("pages/admin.py", title=t("nav.admin", L), icon="🛡️"),
+            st.Page("pages/login.py", title=t("nav.account" if current_actor().is_staff else "nav.login", L),
+                    icon="👤")])
+
+
+# Who may see each screen, by its URL path (the script's name): an action of lib.auth.
+# "read" is everyone, the public included. A screen NOT listed here is shown only to
+# signed-in staff ("read_internal"), so a new staff screen is never public by mistake.
+PAGE_ACCESS = {"": "read", "overview": "read", "map": "read", "rankings": "read", "progress": "read",
+               "content": "read", "register": "read", "community": "read",
+               "login": "login", "upload": "upload", "admin": "audit", "actions": "action"}
+
+
+def visible(pages: list) -> list:
+    """The pages this session may see: public ones in public mode, staff ones by role."""
+    from lib import auth
+
+    public = load_config().public
+    actor = current_actor()
+    out = []
+    for p in pages:
+        need = PAGE_ACCESS.get(p.url_path, "read_internal")
+        if need == "login":
+            ok = not public
+        else:
+            ok = auth.can(actor, need) and (need == "read" or not public)
+        if ok:
+            out.append(p)
+    return out
+
+
+def current_actor():
+    """Who uses this session (`lib.auth.Actor`): a signed-in account or the anonymous public."""
+    from pages import _auth
+
+    return _auth.current_actor()
 
 
 def _keep(key: str) -> None:
@@ -242,7 +278,8 @@ def sidebar_filters() -> Filters:
                       default="start_rate", required=True,
                       format_func=lambda v: t(f"filter.stat.{v}", L)) or "start_rate"
         projector = _toggle(t("filter.projector", L), "proj")
-    f = Filters(programme=int(pid), region=region, as_of=as_of, metric=metric, lang=L, public=cfg.public,
+    f = Filters(programme=int(pid), region=region, as_of=as_of, metric=metric, lang=L,
+                public=cfg.public or not current_actor().is_staff,
                 stat=stat, projector=projector)
     if projector:
         st.markdown(PROJECTOR_CSS, unsafe_allow_html=True)
