@@ -130,7 +130,7 @@ def ranking_bars(df: pd.DataFrame, lang: str = "zh", title: str | None = None, l
                       annotation_text=f"{_l('参照', 'reference', lang)} {fmt.pct(expected)}",
                       annotation_position="top")
     vmax = max(1.0, float(d["rate"].max()) if d["rate"].notna().any() else 1.0)
-    fig.update_xaxes(tickformat=".0%", range=[0, vmax * 1.32])
+    fig.update_xaxes(tickformat=".0%", range=[0, vmax * 1.22])
     fig.update_yaxes(automargin=True)
     height = max(300, (30 if large else 24) * len(d) + 90)
     return _layout(fig, title, height=height, large=large)

@@ -127,7 +127,18 @@ def view_for(adcodes: list[str], width_px: int = 1000, height_px: int = 620) -> 
     for a in adcodes:
         b = regions.boundary(a).bounds
         xs0.append(b[0]), ys0.append(b[1]), xs1.append(b[2]), ys1.append(b[3])
-    x0, y0, x1, y1 = min(xs0), min(ys0), max(xs1), max(ys1)
+    return view_for_bounds(min(xs0), min(ys0), max(xs1), max(ys1), width_px, height_px)
+
+
+def view_for_points(points: pd.DataFrame, width_px: int = 1000, height_px: int = 620,
+                    pad: float = 0.02) -> pdk.ViewState:
+    """A view that fits community points (a county's compounds cluster around its seat)."""
+    return view_for_bounds(points["lon"].min() - pad, points["lat"].min() - pad, points["lon"].max() + pad,
+                           points["lat"].max() + pad, width_px, height_px)
+
+
+def view_for_bounds(x0: float, y0: float, x1: float, y1: float, width_px: int = 1000,
+                    height_px: int = 620) -> pdk.ViewState:
     lat = (y0 + y1) / 2
     span_x = max(x1 - x0, 0.05)
     span_y = max((y1 - y0) / math.cos(math.radians(lat)), 0.05)

@@ -60,7 +60,17 @@ st.dataframe(pd.DataFrame({"项目" if L == "zh" else "Field": [a if L == "zh" e
              hide_index=True, width="stretch")
 
 st.subheader(t("community.history", L) + ("（明细）" if L == "zh" else " (detail)"))
-table = hist.drop(columns=["stage", "id", "upload_id"]).iloc[::-1]
+HISTORY_COLUMNS = {
+    "report_date": ("填报日期", "report date"), "stage_zh": ("阶段", None), "stage_en": (None, "stage"),
+    "progress_pct": ("形象进度（%）", "progress (%)"), "invested_wan": ("累计完成投资（万元）", "invested (10k yuan)"),
+    "paid_wan": ("累计资金支付（万元）", "paid (10k yuan)"), "lifts_added": ("已加装电梯（部）", "lifts added"),
+    "started_on": ("开工日期", "started on"), "finished_on": ("完工日期", "finished on"),
+    "accepted_on": ("验收日期", "accepted on"), "problems": ("存在问题", "problems"),
+    "is_correction": ("更正", "correction"), "active": ("有效", "active"), "reported_by": ("填报人", "reported by"),
+}
+i = 0 if L == "zh" else 1
+names = {k: v[i] for k, v in HISTORY_COLUMNS.items() if k in hist.columns and v[i]}
+table = hist[list(names)].rename(columns=names).iloc[::-1]
 st.dataframe(table, hide_index=True, width="stretch")
 ui.download_table(table, f"community_{rec['code']}", "community_dl", L)
 

@@ -40,8 +40,10 @@ features = _features(f"{f.programme}|{f.region}|{s['as_of']}", rows, f.stat, f.m
 register = ui.lib_call("metrics", "register_table", f.programme, s["as_of"], f.region, public=f.public)
 points = maps.community_points(register, L)
 cfg = load_config()
-deck = maps.deck(features, points, basemap_style_url=cfg.basemap_style_url,
-                 view=maps.view_for([r["adcode"] for r in rows]))
+# a county: zoom to its communities (they cluster around the county seat); larger regions: fit the counties
+view = maps.view_for_points(points) if not s["children"] and not points.empty else \
+    maps.view_for([r["adcode"] for r in rows])
+deck = maps.deck(features, points, basemap_style_url=cfg.basemap_style_url, view=view)
 
 left, right = st.columns([5, 1])
 with left:

@@ -14,9 +14,11 @@ f = ui.sidebar_filters()
 L = f.lang
 here = regions.get(f.region)
 scope, highlight = f.region, None
-if here.is_county and here.parent and here.level == "county":
+top = next(p["region"]["adcode"] for p in ui.programmes() if p["id"] == f.programme)
+if here.is_county and here.parent and here.level == "county" and f.region != top:
     scope, highlight = here.parent, f.region  # a county: its place among its neighbours
 
+head = st.container()  # the title goes above the controls, once the figures are known
 by = None
 if regions.get(scope).level == "province":
     by = st.segmented_control(t("rank.by", L), ["prefecture", "county"], default="prefecture", required=True,
@@ -40,16 +42,16 @@ except UserError as e:
     st.stop()
 
 stat_label = t(f"kpi.{f.stat}", L)
-st.title(t("rank.title", L, region=s["name"], level=t(f"level.{level}", L), stat=stat_label))
-ui.demo_banner(s["demo"], L)
-st.caption(t("dash.as_of", L, week=ui.week_label(s["as_of"], L)) + " · " + t(f"metric.{f.metric}", L))
-if highlight:
-    st.info(t("rank.county_selected", L, parent=s["name"]))
 ref = df["expected"].iloc[0] if not df.empty else s["expected_share"]
-if f.stat == "start_rate":
-    st.caption(t("rank.reference_start", L, pace=fmt.pct(ref)))
-else:
-    st.caption(t("rank.reference_completion", L, region=s["name"], pace=fmt.pct(ref)))
+with head:
+    st.title(t("rank.title", L, region=s["name"], level=t(f"level.{level}", L), stat=stat_label))
+    ui.demo_banner(s["demo"], L)
+    note = (t("rank.reference_start", L, pace=fmt.pct(ref)) if f.stat == "start_rate" else
+            t("rank.reference_completion", L, region=s["name"], pace=fmt.pct(ref)))
+    st.caption(t("dash.as_of", L, week=ui.week_label(s["as_of"], L)) + " · " + t(f"metric.{f.metric}", L)
+               + " · " + note)
+    if highlight:
+        st.info(t("rank.county_selected", L, parent=s["name"]))
 
 
 def arrow(v) -> str:
@@ -76,30 +78,26 @@ table = pd.DataFrame({
     t("col.delta_week", L): df["delta_week"],
     t("col.reported", L): df["reported"],
 })
-left, right = st.columns([3, 2])
-with left:
-    event = st.dataframe(table, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
-                         key=f"rank_table_{scope}_{by}_{f.stat}", height=min(36 * len(table) + 40, 900))
-    st.caption(t("rank.click", L))
-    rows = getattr(getattr(event, "selection", None), "rows", None) or []
-    if rows:
-        pick = df["adcode"].iloc[rows[0]]
-        if pick != f.region:
-            ui.drill_to(pick)
-    export = df.drop(columns=["registered_communities"]).copy()
-    export.insert(3, "band_label", [t(f"band.{b}" if b else "band.none", L) for b in df["band"]])
-    ui.download_table(export, f"ranking_{scope}_{level}_{f.stat}_{s['as_of']}", "rank_dl", L)
-with right:
-    fig = charts.ranking_bars(df, L, large=f.projector)
-    ev = ui.chart(fig, f"rank_bars_{scope}_{by}_{f.stat}", png_name=f"ranking_{scope}_{s['as_of']}",
-                  on_select="rerun")
-    pts = (getattr(getattr(ev, "selection", None), "points", None) or []) if ev is not None else []
-    if pts:
-        cd = pts[0].get("customdata")
-        if cd:
-            pick = cd[0] if isinstance(cd, (list, tuple)) else cd
-            if pick != f.region:
-                ui.drill_to(pick)
+fig = charts.ranking_bars(df, L, large=f.projector)
+ev = ui.chart(fig, f"rank_bars_{scope}_{by}_{f.stat}", png_name=f"ranking_{scope}_{s['as_of']}", on_select="rerun")
+pts = (getattr(getattr(ev, "selection", None), "points", None) or []) if ev is not None else []
+if pts:
+    cd = pts[0].get("customdata")
+    pick = (cd[0] if isinstance(cd, (list, tuple)) else cd) if cd else None
+    if pick and pick != f.region:
+        ui.drill_to(pick)
+
+event = st.dataframe(table, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
+                     key=f"rank_table_{scope}_{by}_{f.stat}", height=min(35 * (len(table) + 1) + 3, 820))
+st.caption(t("rank.click", L))
+rows = getattr(getattr(event, "selection", None), "rows", None) or []
+if rows:
+    pick = df["adcode"].iloc[rows[0]]
+    if pick != f.region:
+        ui.drill_to(pick)
+export = df.drop(columns=["registered_communities"]).copy()
+export.insert(3, "band_label", [t(f"band.{b}" if b else "band.none", L) for b in df["band"]])
+ui.download_table(export, f"ranking_{scope}_{level}_{f.stat}_{s['as_of']}", "rank_dl", L)
 
 # --- the lists the dispatch and the bulletin name --------------------------------------------------
 lists = ui.lib_call("rankings", "pace_lists", f.programme, scope, f.as_of, metric=f.metric, by=by, bands=bands)
