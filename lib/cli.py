@@ -399,7 +399,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("user", help="accounts: add, list, disable, enable, password")
     us = s.add_subparsers(dest="user_command", required=True, parser_class=_Parser)
-    u = us.add_parser("add", help="add an account (password from stdin or --password-file)")
+    # allow_abbrev=False: `--password SECRET` must not be taken for `--password-file`
+    u = us.add_parser("add", help="add an account (password from stdin or --password-file)", allow_abbrev=False)
     u.add_argument("name")
     u.add_argument("--role", required=True, choices=("admin", "leader", "district"))
     u.add_argument("--scope", help="county or prefecture adcode (district accounts)")
@@ -408,7 +409,7 @@ def build_parser() -> argparse.ArgumentParser:
     u.add_argument("--oidc-only", action="store_true", help="no password: sign in through the identity provider")
     us.add_parser("list", help="accounts (never the password hashes)")
     for name in ("disable", "enable", "password"):
-        u = us.add_parser(name)
+        u = us.add_parser(name, allow_abbrev=False)
         u.add_argument("name")
         if name == "password":
             u.add_argument("--password-file", dest="password_file")
