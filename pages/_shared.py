@@ -322,11 +322,11 @@ def download_table(df, name: str, key: str, lang_: str | None = None) -> None:
     from lib import exports
 
     L = lang_ or lang()
-    c1, c2, _ = st.columns([1, 1, 4])
-    c1.download_button(t("dash.download_xlsx", L), lambda: exports.to_xlsx_bytes(df, sheet=name[:31]),
+    row = st.container(horizontal=True)
+    row.download_button(t("dash.download_xlsx", L), lambda: exports.to_xlsx_bytes(df, sheet=name[:31]),
                        file_name=f"{name}.xlsx", key=f"{key}_xlsx", icon=":material/download:",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    c2.download_button(t("dash.download_csv", L), exports.to_csv_bytes(df), file_name=f"{name}.csv",
+    row.download_button(t("dash.download_csv", L), exports.to_csv_bytes(df), file_name=f"{name}.csv",
                        key=f"{key}_csv", mime="text/csv", icon=":material/download:")
 
 
