@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Iterator
 
 from sqlalchemy import Boolean, Date, DateTime, LargeBinary, MetaData, Table, create_engine, func, select, text
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.types import JSON
 
 from .auth import Actor, require
@@ -138,7 +139,7 @@ def backup(store: Store, out: str | Path, *, portable: bool | None = None, force
     target = _check_out_path(store, Path(out), force)
     if not store.schema_ready():
         raise UserError("数据库尚未初始化，没有可备份的数据。", "The store is empty.")
-    portable = store.dialect != "sqlite" if portable is None else portable
+    portable = True if store.dialect != "sqlite" else bool(portable)  # PostgreSQL: always the portable zip
     fd, tmp = tempfile.mkstemp(prefix=".backup-", dir=str(target.parent))
     os.close(fd)
     try:
@@ -341,44 +342,53 @@ def restore(store: Store, path: str | Path, actor: Actor | None = None) -> dict:
             raise UserError(f"备份中有本数据库没有的表：{'、'.join(unknown)[:200]}，请先升级本程序。",
                             "The backup has tables this store does not know.")
         counts: dict[str, int] = {}
-        with store.write() as s:
-            conn = s.connection()
-            current = int(s.scalar(select(StoreMeta.value).where(StoreMeta.key == "data_version")) or 0)
-            for t in reversed(tables):
-                conn.execute(t.delete())
-            for t in tables:
-                if t.name not in src.tables:
-                    counts[t.name] = 0
-                    continue
-                cols = {c.name: c for c in t.columns}
-                batch: list[dict] = []
-                n = 0
-                for rec in src.rows(t.name, cols):
-                    batch.append({k: _coerce(v, cols[k]) for k, v in rec.items()})
-                    if len(batch) >= CHUNK:
-                        conn.execute(t.insert(), batch)
-                        n += len(batch)
-                        batch = []
-                if batch:
-                    conn.execute(t.insert(), batch)
-                    n += len(batch)
-                counts[t.name] = n
-            if store.dialect == "postgresql":
-                _reset_sequences(conn, tables)
-            restored = int(s.scalar(select(StoreMeta.value).where(StoreMeta.key == "data_version")) or 0)
-            # Past anything a running dashboard may have cached (write() adds one more on commit).
-            row = s.get(StoreMeta, "data_version")
-            if row is None:
-                s.add(StoreMeta(key="data_version", value=str(max(current, restored) + 1)))
-            else:
-                row.value = str(max(current, restored) + 1)
-            s.flush()
-            audit(s, str(actor), "backup.restore", "store", None,
-                  after={"file": Path(path).name, "rows": counts, "revision": src.revision},
-                  detail=f"restored from {Path(path).name}")
+        try:
+            _replace_all(store, src, tables, counts, actor, path)
+        except SQLAlchemyError as e:
+            reason = str(getattr(e, "orig", e)).strip().splitlines()[0][:200]
+            raise UserError(f"备份中的数据无法写入本数据库（{reason}），已全部撤销，数据库未做任何修改。",
+                            f"The backup cannot be restored ({reason}); nothing was changed.") from None
     finally:
         src.close()
     return {"status": "ok", "file": str(path), "tables": counts}
+
+
+def _replace_all(store: Store, src: _Source, tables: list[Table], counts: dict, actor: Actor, path) -> None:
+    with store.write() as s:
+        conn = s.connection()
+        current = int(s.scalar(select(StoreMeta.value).where(StoreMeta.key == "data_version")) or 0)
+        for t in reversed(tables):
+            conn.execute(t.delete())
+        for t in tables:
+            if t.name not in src.tables:
+                counts[t.name] = 0
+                continue
+            cols = {c.name: c for c in t.columns}
+            batch: list[dict] = []
+            n = 0
+            for rec in src.rows(t.name, cols):
+                batch.append({k: _coerce(v, cols[k]) for k, v in rec.items()})
+                if len(batch) >= CHUNK:
+                    conn.execute(t.insert(), batch)
+                    n += len(batch)
+                    batch = []
+            if batch:
+                conn.execute(t.insert(), batch)
+                n += len(batch)
+            counts[t.name] = n
+        if store.dialect == "postgresql":
+            _reset_sequences(conn, tables)
+        restored = int(s.scalar(select(StoreMeta.value).where(StoreMeta.key == "data_version")) or 0)
+        # Past anything a running dashboard may have cached (write() adds one more on commit).
+        row = s.get(StoreMeta, "data_version")
+        if row is None:
+            s.add(StoreMeta(key="data_version", value=str(max(current, restored) + 1)))
+        else:
+            row.value = str(max(current, restored) + 1)
+        s.flush()
+        audit(s, str(actor), "backup.restore", "store", None,
+              after={"file": Path(path).name, "rows": counts, "revision": src.revision},
+              detail=f"restored from {Path(path).name}")
 
 
 def _reset_sequences(conn, tables: list[Table]) -> None:
