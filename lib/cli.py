@@ -55,6 +55,12 @@ def _store(args, *, write: bool = False):
     return store
 
 
+def _public() -> bool:
+    from .settings import load_config
+
+    return load_config().public
+
+
 def _refuse_public(args) -> None:
     from .settings import load_config
 
@@ -106,9 +112,10 @@ def cmd_export(args):
     from . import exports, metrics
 
     store = _store(args)
-    df = metrics.register_table(store, args.programme, as_of=args.as_of, region=args.region)
+    public = _public()  # the public configuration exports no remarks or problems
+    df = metrics.register_table(store, args.programme, as_of=args.as_of, region=args.region, public=public)
     out = Path(args.out)
-    n = exports.write_table(exports.register_for_export(df), out, sheet="项目台账")
+    n = exports.write_table(exports.register_for_export(df, public=public), out, sheet="项目台账")
     say(f"已导出 {n} 个小区到 {out}")
     emit({"status": "ok", "rows": n, "out": str(out)})
 
@@ -149,7 +156,7 @@ def cmd_rollback(args):
 def cmd_uploads(args):
     from . import ingest
 
-    emit(ingest.uploads(_store(args), args.programme, county=args.county))
+    emit(ingest.uploads(_store(args), args.programme, county=args.county, public=_public()))
 
 
 def cmd_template(args):
@@ -190,10 +197,10 @@ def _read_password(args) -> str:
 def cmd_user(args):
     from . import auth
 
+    _refuse_public(args)  # not even `list`: the public configuration knows no accounts
     if args.user_command == "list":
         emit(auth.list_users(_store(args), auth.Actor.system("cli")))
         return
-    _refuse_public(args)
     store = _store(args)
     cli = auth.Actor.system("cli")
     if args.user_command == "add":
