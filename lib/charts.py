@@ -63,7 +63,7 @@ def pace(series: pd.DataFrame, metric: str, lang: str = "zh", title: str | None 
     fig = go.Figure()
     target = series["target"].iloc[-1]
     if pd.notna(target):
-        fig.add_trace(go.Scatter(x=x, y=series["expected"], name=_l("序时进度（按施工季）", "expected pace (season)", lang),
+        fig.add_trace(go.Scatter(x=x, y=series["expected"], mode="lines", name=_l("序时进度（按施工季）", "expected pace (season)", lang),
                                  line={"color": GREY, "dash": "dash", "width": 2},
                                  hovertemplate="%{y:,.0f}" + unit + "<extra></extra>"))
         fig.add_hline(y=target, line={"color": DARK, "dash": "dot", "width": 1.5},
@@ -96,10 +96,10 @@ def children_rates(series: pd.DataFrame, stat: str, lang: str = "zh", title: str
         d = series[series["short_name"] == name]
         r, c = i // cols + 1, i % cols + 1
         x = pd.to_datetime(d["week"])
-        fig.add_trace(go.Scatter(x=x, y=d["expected_share"], line={"color": GREY, "dash": "dash", "width": 1.5},
+        fig.add_trace(go.Scatter(x=x, y=d["expected_share"], mode="lines", line={"color": GREY, "dash": "dash", "width": 1.5},
                                  name=_l("序时进度", "pace", lang), showlegend=i == 0, legendgroup="pace",
                                  hovertemplate="%{y:.1%}<extra></extra>"), row=r, col=c)
-        fig.add_trace(go.Scatter(x=x, y=d[stat], line={"color": BLUE if stat == "start_rate" else ORANGE, "width": 2.5},
+        fig.add_trace(go.Scatter(x=x, y=d[stat], mode="lines", line={"color": BLUE if stat == "start_rate" else ORANGE, "width": 2.5},
                                  name=_l("开工率" if stat == "start_rate" else "完工率",
                                          "start rate" if stat == "start_rate" else "completion rate", lang),
                                  showlegend=i == 0, legendgroup="rate", hovertemplate=name + " %{y:.1%}<extra></extra>"),

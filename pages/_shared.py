@@ -339,6 +339,7 @@ def chart(fig, key: str, *, png_name: str | None = None, on_select=None, **kw):
     L = lang()
     config = {"displaylogo": False, "toImageButtonOptions": {"format": "png", "filename": png_name or key,
                                                              "scale": 2}}
+    kw.setdefault("theme", None)  # our own fonts and sizes (projector mode), not Streamlit's overrides
     if on_select:
         event = st.plotly_chart(fig, key=key, config=config, on_select=on_select, **kw)
     else:

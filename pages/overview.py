@@ -28,7 +28,13 @@ st.caption(t("dash.as_of", L, week=ui.week_label(s["as_of"], L)))
 tot = s["totals"]
 m = tot[f.metric]
 inv = tot["investment_wan"]
-unit = t(f"unit.{f.metric}", L)
+unit = t(f"unit.{f.metric}", L) if L == "zh" else ""  # English: the unit goes in the label, cards stay short
+
+
+def label(key: str) -> str:
+    return t(key, L) if L == "zh" else f"{t(key, L)} ({t(f'metric.{f.metric}', L).lower()})"
+
+
 weeks = ui.report_dates(f.programme)
 prev = ui.previous_week(f.programme, s["as_of"])
 p = ui.summary(f.programme, f.region, prev) if prev else None
@@ -57,19 +63,19 @@ elif tot["reported_this_week"] == 0 and tot["communities"]["registered"]:
 
 # --- headline cards ----------------------------------------------------------------------
 c = st.columns(5)
-c[0].metric(t("kpi.target", L), fmt.count(m["target"], unit, L), help=fmt.exact(m["target"]))
-c[1].metric(t("kpi.started", L), fmt.count(m["started"], unit, L), delta=delta_count("started", m, pm),
+c[0].metric(label("kpi.target"), fmt.count(m["target"], unit, L), help=fmt.exact(m["target"]))
+c[1].metric(label("kpi.started"), fmt.count(m["started"], unit, L), delta=delta_count("started", m, pm),
             help=fmt.exact(m["started"]))
 c[2].metric(t("kpi.start_rate", L), fmt.pct(m["start_rate"]),
             delta=None if m["start_rate"] is None or not weeks else
             f"{(m['start_rate'] - s['expected_share']) * 100:+.1f} pt vs {t('kpi.expected', L)}",
             help=f"{t('kpi.expected', L)} {fmt.pct(s['expected_share'])}")
-c[3].metric(t("kpi.completed", L), fmt.count(m["completed"], unit, L), delta=delta_count("completed", m, pm),
+c[3].metric(label("kpi.completed"), fmt.count(m["completed"], unit, L), delta=delta_count("completed", m, pm),
             help=fmt.exact(m["completed"]))
 c[4].metric(t("kpi.completion_rate", L), fmt.pct(m["completion_rate"]))
 
 c = st.columns(5)
-c[0].metric(t("kpi.registered", L), fmt.count(m["registered"], unit, L), help=fmt.exact(m["registered"]))
+c[0].metric(label("kpi.registered"), fmt.count(m["registered"], unit, L), help=fmt.exact(m["registered"]))
 c[1].metric(t("kpi.invested", L), fmt.money_wan(inv["invested"], L), delta=delta_money("invested"),
             help=f"{fmt.exact(inv['invested'])} 万元")
 c[2].metric(t("kpi.paid", L), fmt.money_wan(inv["paid"], L), delta=delta_money("paid"),

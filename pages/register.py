@@ -27,6 +27,7 @@ c1, c2 = st.columns([2, 3])
 query = c1.text_input(t("register.search", L), key="q", bind="query-params").strip()
 stage_names = [x.zh for x in domain.STAGES]
 stages = c2.multiselect(t("register.stage", L), stage_names, key="stages",
+                        placeholder="全部阶段" if L == "zh" else "All stages",
                         format_func=lambda z: z if L == "zh" else next(x.en for x in domain.STAGES if x.zh == z))
 
 view = reg

@@ -31,6 +31,7 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 VIEWPORT = {"width": 1600, "height": 1000}
+SHOT_WEEK = "2021-07-16"
 
 pytestmark = pytest.mark.browser
 
@@ -143,7 +144,7 @@ SCREENS = [  # (url path, element that proves it rendered, screenshot name)
 def test_every_screen_renders_offline(browser_page, app_server):
     page = browser_page
     for path, selector, name in SCREENS:
-        page.goto(f"{app_server}/{path}")
+        page.goto(f"{app_server}/{path}?week={SHOT_WEEK}")  # mid-season: the colours and lists say something
         settle(page, selector)
         if name == "map":
             page.wait_for_timeout(1200)  # deck.gl draws after the element appears
@@ -165,7 +166,7 @@ def test_link_opens_exactly_the_filters(browser_page, app_server):
 
 def test_click_a_county_on_the_map_drills_down(browser_page, app_server):
     page = browser_page
-    page.goto(f"{app_server}/map?pref=630200")
+    page.goto(f"{app_server}/map?pref=630200&week={SHOT_WEEK}")
     settle(page, '[data-testid="stDeckGlJsonChart"]')
     page.wait_for_timeout(1500)
     before = title(page)
@@ -195,7 +196,7 @@ def test_click_a_bar_in_the_ranking_drills_down(browser_page, app_server):
 
 def test_switch_language(browser_page, app_server):
     page = browser_page
-    page.goto(f"{app_server}/")
+    page.goto(f"{app_server}/?week={SHOT_WEEK}")
     settle(page, '[data-testid="stMetric"]')
     page.get_by_role("radio", name="English").click()
     wait_text(page, "Target")
@@ -206,11 +207,11 @@ def test_switch_language(browser_page, app_server):
 
 def test_projector_mode(browser_page, app_server):
     page = browser_page
-    page.goto(f"{app_server}/?proj=true")
-    settle(page, '[data-testid="stMetric"]')
-    size = page.locator('[data-testid="stMetricValue"]').first.evaluate("e => getComputedStyle(e).fontSize")
-    assert float(size.removesuffix("px")) >= 45
-    shot(page, "overview_projector")
+    page.goto(f"{app_server}/rankings?proj=true&week={SHOT_WEEK}")
+    settle(page, '[data-testid="stPlotlyChart"]')
+    size = page.locator("h1").first.evaluate("e => getComputedStyle(e).fontSize")
+    assert float(size.removesuffix("px")) >= 40
+    shot(page, "rankings_projector")
 
 
 COUNT_RUNS = """() => {

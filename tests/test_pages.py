@@ -318,8 +318,8 @@ def test_switch_to_english(app):
     at = app()
     at.segmented_control(key="lang").set_value("en").run()
     assert not at.exception
-    assert "Target" in metrics_shown(at) and "Start rate" in metrics_shown(at)
-    assert metrics_shown(at)["Target"] == "51,500 households"
+    assert "Target (households)" in metrics_shown(at) and "Start rate" in metrics_shown(at)
+    assert metrics_shown(at)["Target (households)"] == "51,500"
     go(at, "rankings")
     assert "ranking" in at.title[0].value
 
