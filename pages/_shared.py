@@ -106,6 +106,7 @@ def page_list() -> list:
             st.Page("pages/content.py", title=t("nav.content", L), icon=":material/construction:"),
             st.Page("pages/register.py", title=t("nav.register", L), icon=":material/table_view:"),
             st.Page("pages/community.py", title=t("nav.community", L), icon=":material/home:", visibility="hidden"),
+            st.Page("pages/upload.py", title=t("nav.upload", L), icon=":material/upload_file:"),
             st.Page("pages/dispatch.py", title=t("nav.dispatch", L), icon="🗓️"),
             st.Page("pages/bulletin.py", title=t("nav.bulletin", L), icon="📄"),
             st.Page("pages/admin.py", title=t("nav.admin", L), icon="🛡️"),
