@@ -92,6 +92,10 @@ def weeks(s: Session, programme_id: int) -> list[date]:
                           .order_by(CountyRollup.report_date)).all())
 
 
+def latest_week(s: Session, programme_id: int) -> date | None:
+    return s.scalar(select(func.max(CountyRollup.report_date)).where(CountyRollup.programme_id == programme_id))
+
+
 def region_filter(column, region: str | None):
     """`column` (a county adcode) lies inside `region` (province, prefecture or county)."""
     from sqlalchemy import or_, true
@@ -163,6 +167,22 @@ def series(s: Session, programme_id: int, region: str | None = None,
     if counties is not None:
         q = q.where(r.county_adcode.in_(list(counties)))
     return pd.DataFrame(s.execute(q).all(), columns=["report_date", *_sum_columns()])
+
+
+def county_series(s: Session, programme_id: int, region: str | None = None) -> pd.DataFrame | None:
+    """Every reporting week × county inside `region`: columns report_date, adcode + metrics.SUM_COLUMNS.
+
+    For trends grouped by prefecture/county (group the adcodes yourself). None when the rollup cannot answer.
+    """
+    if not usable(s, programme_id):
+        return None
+    r = CountyRollup
+    q = (select(r.report_date, r.county_adcode.label("adcode"), *[getattr(r, c) for c in _sum_columns()])
+         .where(r.programme_id == programme_id, r.reg_communities > 0)
+         .order_by(r.report_date, r.county_adcode))
+    if region:
+        q = q.where(region_filter(r.county_adcode, region))
+    return pd.DataFrame(s.execute(q).all(), columns=["report_date", "adcode", *_sum_columns()])
 
 
 # --- writing ------------------------------------------------------------------------------
@@ -486,4 +506,5 @@ def check(s: Session, programme_id: int, *, tolerance: float = 1e-6) -> dict:
             "problem_count": len(problems)}
 
 
-__all__ = ["refresh", "rebuild", "check", "drop", "usable", "county_figures", "series", "weeks", "region_filter"]
+__all__ = ["refresh", "rebuild", "check", "drop", "usable", "county_figures", "series", "county_series", "weeks",
+           "latest_week", "region_filter"]

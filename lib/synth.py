@@ -264,6 +264,10 @@ def load(store: Store, communities: int, weeks: int, seed: int = 1, *, build_rol
                    (regions.COUNTRY, "households", float(reg["households"].sum()))]
         for p, g in by_prov:
             targets += [(p, "communities", float(len(g))), (p, "households", float(g["households"].sum()))]
+        for c, g in reg.groupby("county_adcode"):  # so counties can be ranked by start rate
+            if c in by_prov.groups:  # 台湾, 香港, 澳门: the province is its own county
+                continue
+            targets += [(c, "communities", float(len(g))), (c, "households", float(g["households"].sum()))]
         s.execute(Target.__table__.insert(), [dict(programme_id=prog.id, region_adcode=a, metric=m, value=v,
                                                    note="合成数据", updated_by="synth") for a, m, v in targets])
         audit(s, "synth", "synth.load", "programme", prog.id, programme_id=prog.id,
@@ -303,3 +307,22 @@ def checksum(store: Store, programme_id: int) -> str:
     for row in rep:
         h.update(repr(tuple(row)).encode())
     return h.hexdigest()[:16]
+
+
+def ensure_county_targets(store: Store, programme_id: int) -> int:
+    """Add county targets (= the register) to a synthetic programme made before they existed."""
+    with store.session() as s:
+        have = s.scalar(select(func.count()).select_from(Target).where(
+            Target.programme_id == programme_id, Target.region_adcode.notin_(
+                [regions.COUNTRY, *[p.adcode for p in regions.children(regions.COUNTRY)]])))
+        if have:
+            return 0
+        rows = s.execute(select(Project.county_adcode, func.count(), func.sum(Project.households))
+                         .where(Project.programme_id == programme_id).group_by(Project.county_adcode)).all()
+    provinces = {p.adcode for p in regions.children(regions.COUNTRY)}
+    with store.write() as s:
+        s.execute(Target.__table__.insert(), [
+            dict(programme_id=programme_id, region_adcode=c, metric=m, value=float(v), note="合成数据",
+                 updated_by="synth") for c, n, hh in rows for m, v in (("communities", n), ("households", hh))
+            if c not in provinces])
+    return 2 * len(rows)
