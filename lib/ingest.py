@@ -644,6 +644,12 @@ def _register_values(ctx: _Ctx, pv: Preview, row: RawRow, adcode: str) -> dict |
     if unknown:
         _err(pv, row, "content", f"{_where(row)}：改造内容中“{'、'.join(unknown)}”未能归类，已原样保留在备注中。",
              warn=True)
+    for fld in ("code", "name", "street", "community", "address", "implementing_body"):
+        # a 10 MB cell must be a sentence, not a database error (PostgreSQL) or a 10 MB row (SQLite)
+        limit = Project.__table__.c[fld].type.length
+        if v.get(fld) is not None and len(str(v[fld])) > limit:
+            _err(pv, row, fld, f"{_where(row)}：{FIELD_LABELS_ZH.get(fld, fld)}超过 {limit} 个字符，请精简后再上传。")
+            ok = False
     years = _plan_years(v.get("plan_years"))
     if v.get("plan_years") and years is None:
         _err(pv, row, "plan_years", f"{_where(row)}：改造年度“{v['plan_years']}”无法识别，请写成 2021 或 2021-2022。")
