@@ -56,6 +56,9 @@ def weekly_series(store: Store, programme: int | str, region: str | None = None,
     if not weeks:
         return pd.DataFrame(columns=list(SERIES_COLUMNS))
     group = _group_of(by, region)
+    rolled = _rollup_frames(store, prog.id, region, group, weeks)
+    if rolled is not None:  # the county rollup (lib.rollups): no pass over the raw history
+        return _assemble(store, prog, pd.Index(pd.to_datetime(weeks), name="week"), group, rolled)
     r = ProgressReport
     q = (select(Project.id.label("pid"), Project.county_adcode, Project.households, Project.registered_on,
                 r.id.label("rid"), r.report_date, r.stage, r.invested_wan, r.paid_wan)
@@ -123,6 +126,31 @@ def weekly_series(store: Store, programme: int | str, region: str | None = None,
         "paid_wan": per_group(paid.where(registered).fillna(0.0)),
         "reported": per_group(reported),
     }
+    return _assemble(store, prog, week_idx, group, out)
+
+
+_ROLLED = ("started_communities", "started_households", "completed_communities", "completed_households",
+           "invested_wan", "paid_wan", "reported")
+
+
+def _rollup_frames(store: Store, programme_id: int, region: str, group: dict[str, str],
+                   weeks: list[date]) -> dict[str, pd.DataFrame] | None:
+    """The per-week sums from the county rollup, or None when it cannot answer (then: raw history)."""
+    from . import rollups
+
+    with store.session() as s:
+        if not rollups.usable(s, programme_id) or not set(weeks) <= set(rollups.weeks(s, programme_id)):
+            return None
+        df = rollups.county_series(s, programme_id, region)
+    week_idx = pd.Index(pd.to_datetime(weeks), name="week")
+    df = df[df["adcode"].isin(group)].assign(key=lambda d: d["adcode"].map(group),
+                                             week=lambda d: pd.to_datetime(d["report_date"]))
+    df = df[df["week"].isin(week_idx)]
+    sums = df.groupby(["week", "key"])[list(_ROLLED)].sum()
+    return {c: sums[c].astype("float64").unstack("key").reindex(week_idx).fillna(0.0) for c in _ROLLED}
+
+
+def _assemble(store: Store, prog, week_idx: pd.Index, group: dict[str, str], out: dict) -> pd.DataFrame:
     targets = metrics._Targets(metrics.explicit_targets(store, prog.id))
     keys = sorted(set(group.values()))
     rows = []
