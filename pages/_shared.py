@@ -331,7 +331,7 @@ def download_table(df, name: str, key: str, lang_: str | None = None) -> None:
                        key=f"{key}_csv", mime="text/csv", icon=":material/download:")
 
 
-def chart(fig, key: str, *, png_name: str | None = None, on_select=None, **kw):
+def chart(fig, key: str, *, png_name: str | None = None, png_title: str | None = None, on_select=None, **kw):
     """A plotly chart (modebar PNG in the browser) plus a server-side PNG download (kaleido).
 
     The PNG is made only when the button is clicked (deferred download), so it
@@ -353,7 +353,11 @@ def chart(fig, key: str, *, png_name: str | None = None, on_select=None, **kw):
         def make_png() -> bytes:
             import plotly.io as pio
 
-            return charts.to_png(pio.from_json(frozen), width=1600)
+            out = pio.from_json(frozen)
+            if png_title and not out.layout.title.text:  # a PNG travels without the page around it
+                out.update_layout(title={"text": png_title, "x": 0.005, "xref": "container", "y": 0.985,
+                                         "yref": "container", "yanchor": "top"}, margin_t=80)
+            return charts.to_png(out, width=1600)
 
         st.download_button(t("dash.png_save", L), make_png, file_name=f"{png_name}.png", mime="image/png",
                            key=f"{key}_png", icon=":material/image:")

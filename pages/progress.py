@@ -30,7 +30,8 @@ if series.empty:
 day = date.fromisoformat(s["as_of"])
 one = trends.with_rates(series, f.metric)
 one = one[one["week"] <= day]
-ui.chart(charts.pace(one, f.metric, L, large=f.projector), "pace", png_name=f"progress_{f.region}_{s['as_of']}")
+ui.chart(charts.pace(one, f.metric, L, large=f.projector), "pace", png_name=f"progress_{f.region}_{s['as_of']}",
+         png_title=f"{t('progress.title', L, region=s['name'])}（{s['as_of']}）")
 
 has_children = bool(regions.children(f.region))
 if has_children and st.toggle(t("progress.compare", L), key="compare", bind="query-params"):
