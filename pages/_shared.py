@@ -107,11 +107,11 @@ def page_list() -> list:
             st.Page("pages/register.py", title=t("nav.register", L), icon=":material/table_view:"),
             st.Page("pages/community.py", title=t("nav.community", L), icon=":material/home:", visibility="hidden"),
             st.Page("pages/upload.py", title=t("nav.upload", L), icon=":material/upload_file:"),
-            st.Page("pages/dispatch.py", title=t("nav.dispatch", L), icon="🗓️"),
-            st.Page("pages/bulletin.py", title=t("nav.bulletin", L), icon="📄"),
-            st.Page("pages/admin.py", title=t("nav.admin", L), icon="🛡️"),
+            st.Page("pages/dispatch.py", title=t("nav.dispatch", L), icon=":material/event_note:"),
+            st.Page("pages/bulletin.py", title=t("nav.bulletin", L), icon=":material/description:"),
+            st.Page("pages/admin.py", title=t("nav.admin", L), icon=":material/admin_panel_settings:"),
             st.Page("pages/login.py", title=t("nav.account" if current_actor().is_staff else "nav.login", L),
-                    icon="👤")])
+                    icon=":material/person:")])
 
 
 # Who may see each screen, by its URL path (the script's name): an action of lib.auth.
