@@ -26,8 +26,24 @@ def _store():
     return _shared.store()
 
 
+def _through_the_entry_point() -> None:
+    """Make sure this run went through app.py and its page list (and so its access rules).
+
+    Measured on Streamlit 1.67: a `pages/` folder beside app.py puts a fresh server in the old
+    pages-folder mode until app.py has run once; a deep link such as /admin or /dispatch as the
+    first request runs that page script directly, without app.py, and the sidebar lists every file.
+    `st.navigation` switches that mode off for the whole process; do it now and rerun through app.py.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 def current_actor() -> auth.Actor:
     """Who is using this session: a signed-in account, or the anonymous public."""
+    _through_the_entry_point()
     if load_config().public:
         return auth.Actor.public()
     actor = st.session_state.get(_KEY)
