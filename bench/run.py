@@ -80,8 +80,9 @@ def _i(v):
 
 def rank_from_figures(now: pd.DataFrame, week: pd.DataFrame, month: pd.DataFrame, target: dict) -> list[tuple]:
     def ranks(df):
-        rate = pd.Series({a: round(df.at[a, "started_households"] / target[a], 4) if a in df.index else 0.0
-                          for a in target})
+        # Python's round() on Python floats, as lib.metrics._rate does (numpy's rounding differs at .5 ties)
+        rate = pd.Series({a: round(float(df.at[a, "started_households"]) / float(target[a]), 4)
+                          if a in df.index else 0.0 for a in target})
         return rate.rank(ascending=False, method="min").astype(int)
 
     r0, r1, r2 = ranks(now), ranks(week), ranks(month)
