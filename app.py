@@ -11,7 +11,7 @@ import streamlit as st
 from lib.i18n import t
 from pages import _shared as ui
 
-st.set_page_config(page_title=t("app.title", ui.lang()), page_icon=":material/apartment:", layout="wide")
+st.set_page_config(page_title=t("app.title", ui.lang()), page_icon="🏘️", layout="wide")
 ui.store()  # open (and on first start, fill) the store before any page runs
 
 st.navigation(ui.page_list()).run()
