@@ -10,6 +10,7 @@ once, and the session ends after SESSION_TTL_MINUTES.
 from __future__ import annotations
 
 import importlib.util
+from pathlib import Path
 
 import streamlit as st
 
@@ -26,24 +27,43 @@ def _store():
     return _shared.store()
 
 
-def _through_the_entry_point() -> None:
-    """Make sure this run went through app.py and its page list (and so its access rules).
+def _through_the_entry_point(actor: auth.Actor) -> None:
+    """A page run without app.py obeys the same page list.
 
     Measured on Streamlit 1.67: a `pages/` folder beside app.py puts a fresh server in the old
     pages-folder mode until app.py has run once; a deep link such as /admin or /dispatch as the
-    first request runs that page script directly, without app.py, and the sidebar lists every file.
-    `st.navigation` switches that mode off for the whole process; do it now and rerun through app.py.
+    first request runs that page script directly, without app.py and its page list, and the
+    sidebar lists every file. Leave that mode for the whole process (as st.navigation does) and,
+    if this session may not see the page, send it to the entry point.
     """
     from streamlit.runtime.pages_manager import PagesManager
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-    if PagesManager.uses_pages_directory:
-        PagesManager.uses_pages_directory = False
-        st.rerun()
+    if not PagesManager.uses_pages_directory:
+        return
+    PagesManager.uses_pages_directory = False
+    ctx = get_script_run_ctx()
+    if ctx is None:
+        return
+    main = Path(ctx.pages_manager.main_script_path).resolve()
+    info = ctx.pages_manager.get_pages().get(ctx.page_script_hash, {})
+    script = Path(str(info.get("script_path") or main)).resolve()
+    if script == main:
+        return
+    from pages import _shared
+
+    if not _shared.may_see(script.stem, actor):
+        st.switch_page(main.name)
 
 
 def current_actor() -> auth.Actor:
     """Who is using this session: a signed-in account, or the anonymous public."""
-    _through_the_entry_point()
+    actor = _session_actor()
+    _through_the_entry_point(actor)
+    return actor
+
+
+def _session_actor() -> auth.Actor:
     if load_config().public:
         return auth.Actor.public()
     actor = st.session_state.get(_KEY)

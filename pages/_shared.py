@@ -124,20 +124,19 @@ PAGE_ACCESS = {"": "read", "overview": "read", "map": "read", "rankings": "read"
 
 def visible(pages: list) -> list:
     """The pages this session may see: public ones in public mode, staff ones by role."""
+    actor = current_actor()
+    return [p for p in pages if may_see(p.url_path, actor)]
+
+
+def may_see(url_path: str, actor) -> bool:
+    """May this actor see the screen at `url_path` (see PAGE_ACCESS)?"""
     from lib import auth
 
     public = load_config().public
-    actor = current_actor()
-    out = []
-    for p in pages:
-        need = PAGE_ACCESS.get(p.url_path, "read_internal")
-        if need == "login":
-            ok = not public
-        else:
-            ok = auth.can(actor, need) and (need == "read" or not public)
-        if ok:
-            out.append(p)
-    return out
+    need = PAGE_ACCESS.get(url_path, "read_internal")
+    if need == "login":
+        return not public
+    return auth.can(actor, need) and (need == "read" or not public)
 
 
 def current_actor():

@@ -23,6 +23,18 @@ if not auth.can(actor, "audit"):
 store = ui.store()
 
 
+HEADERS_ZH = {"username": "用户名", "display_name": "姓名/单位", "role": "角色", "scope": "负责地区", "active": "启用",
+              "failed_attempts": "连续失败次数", "locked_until": "锁定至（UTC）", "last_login_at": "最近登录（UTC）",
+              "at": "时间（UTC）", "actor": "操作人", "action": "操作", "entity": "对象", "entity_id": "对象编号",
+              "programme_id": "计划", "before": "修改前", "after": "修改后", "detail": "说明", "region": "地区代码",
+              "name": "地区", "metric": "指标", "value": "目标值", "note": "依据/备注", "updated_by": "修改人",
+              "updated_at": "修改时间（UTC）", "code": "编号"}
+
+
+def _table(df: pd.DataFrame) -> None:
+    st.dataframe(df.rename(columns=HEADERS_ZH) if L == "zh" else df, hide_index=True, width="stretch")
+
+
 def _run(fn, *args, **kwargs):
     """Call a lib write; show its sentence on refusal. Returns the result or None."""
     try:
@@ -40,9 +52,8 @@ tab_users, tab_targets, tab_programmes, tab_audit = st.tabs(
 # --- users ---------------------------------------------------------------------------------------
 with tab_users:
     users = auth.list_users(store, actor)
-    st.dataframe(pd.DataFrame(users, columns=["username", "display_name", "role", "scope", "active",
-                                              "failed_attempts", "locked_until", "last_login_at"]),
-                 hide_index=True, width="stretch")
+    _table(pd.DataFrame(users, columns=["username", "display_name", "role", "scope", "active",
+                                        "failed_attempts", "locked_until", "last_login_at"]))
     c1, c2 = st.columns(2)
     with c1.form("add_user", clear_on_submit=True):
         st.subheader(t("admin.add_user", L))
@@ -71,7 +82,7 @@ with tab_users:
 # --- targets -------------------------------------------------------------------------------------
 with tab_targets:
     rows = admin.targets_table(store, f.programme)
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    _table(pd.DataFrame(rows))
     with st.form("set_target"):
         st.subheader(t("admin.set_target", L))
         c1, c2, c3 = st.columns(3)
@@ -88,8 +99,7 @@ with tab_targets:
 
 # --- programmes ------------------------------------------------------------------------------------
 with tab_programmes:
-    st.dataframe(pd.DataFrame([{k: p.get(k) for k in ("id", "code", "name")} for p in ui.programmes()]),
-                 hide_index=True, width="stretch")
+    _table(pd.DataFrame([{k: p.get(k) for k in ("id", "code", "name")} for p in ui.programmes()]))
     with st.form("new_programme", clear_on_submit=True):
         st.subheader(t("admin.new_programme", L))
         c1, c2 = st.columns(2)
@@ -124,4 +134,4 @@ with tab_audit:
                                         "before", "after", "detail"])
     for col in ("before", "after"):
         df[col] = df[col].map(lambda v: "" if v is None else str(v)[:500])
-    st.dataframe(df, hide_index=True, width="stretch")
+    _table(df)

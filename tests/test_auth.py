@@ -344,3 +344,33 @@ def test_sign_in_page_locks_out_and_signs_in(sqlite_demo_url, monkeypatch):
     assert at.success and "cd_clerk" in at.success[0].value
     at.switch_page("pages/upload.py").run()
     assert not at.exception and not at.info  # the upload screen itself, not "please sign in"
+
+
+def test_admin_screen_sets_a_target_and_refuses_non_admins(sqlite_demo_url, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from lib.store import open_store
+
+    monkeypatch.setenv("DATABASE_URL", sqlite_demo_url)
+    monkeypatch.setenv("DASHBOARD_PUBLIC", "0")
+    store = open_store(sqlite_demo_url, read_only=False)
+    auth.create_user(store, SYSTEM, "boss", "admin", "correct horse")
+    auth.create_user(store, SYSTEM, "lead", "leader", "correct horse")
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.session_state["_auth_actor"] = auth.load_actor(store, "lead", via="password")
+    at.run()
+    with pytest.raises(ValueError):  # not in a leader's page list
+        at.switch_page("pages/admin.py")
+    at.session_state["_auth_actor"] = auth.load_actor(store, "boss", via="password")
+    at.run()
+    at.switch_page("pages/admin.py").run()
+    assert not at.exception and [tab.label for tab in at.tabs] == ["用户", "目标任务", "改造计划", "操作日志"]
+    old = _target(store, CD, "households")
+    region = next(w for w in at.text_input if w.label.startswith("地区"))
+    region.set_value(CD)
+    next(w for w in at.selectbox if w.label == "指标").set_value("households")
+    next(w for w in at.number_input if w.label == "目标值").set_value(old + 5)
+    next(b for b in at.button if b.label == "保存").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert _target(store, CD, "households") == old + 5
+    assert admin.audit_entries(store, ADMIN, action="target.set")[0]["actor"] == "boss"
