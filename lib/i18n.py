@@ -22,6 +22,8 @@ TEXT: dict[str, dict[str, str]] = {
                     "en": "Demonstration data: register and weekly progress are generated for illustration; "
                           "targets come from the official document."},
     "public.banner": {"zh": "公众版（只读）：数据截至 {as_of}。", "en": "Public read-only edition: data as of {as_of}."},
+    "public.signed_out": {"zh": "未登录：仅显示公开数据（截至 {as_of}）。登录后可查看存在问题、上传与调度等内部内容。",
+                          "en": "Not signed in: public figures only (as of {as_of}). Sign in for internal content."},
     "empty.no_programme": {"zh": "尚无改造计划。请管理员导入台账或运行 python -m lib.cli demo。",
                            "en": "No programme yet. Import a register or run `python -m lib.cli demo`."},
     "empty.no_reports": {"zh": "本周暂无填报", "en": "No reports this week"},

@@ -9,6 +9,7 @@ from datetime import date
 from lib import charts, fmt, metrics, rankings, trends
 from lib.errors import UserError
 from lib.i18n import t
+from lib.settings import load_config
 from pages import _shared as ui
 
 f = ui.sidebar_filters()
@@ -22,7 +23,9 @@ except UserError as e:
 st.title(f"{s['programme_name']} · {s['name']}")
 ui.demo_banner(s["demo"], L)
 if f.public:
-    st.caption(t("public.banner", L, as_of=s["as_of"]))
+    # the public deployment says what it is; a staff site just says nobody is signed in
+    key = "public.banner" if load_config().public else "public.signed_out"
+    st.caption(t(key, L, as_of=s["as_of"]))
 st.caption(t("dash.as_of", L, week=ui.week_label(s["as_of"], L)))
 
 tot = s["totals"]
