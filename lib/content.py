@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import date
 
 import pandas as pd
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from . import domain, metrics, regions
 from .models import FUND_COLUMNS, ProgressReport, Project

@@ -18,13 +18,11 @@ import difflib
 import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
-from typing import Any
-
+from datetime import date, datetime
 from sqlalchemy import select, update
 
 from . import domain, regions
-from .errors import NotFound, PermissionDenied, UserError
+from .errors import NotFound, UserError
 from .metrics import get_programme, latest_report_id
 from .models import (FUND_COLUMNS, Programme, ProgressReport, Project, ProjectRevision, Upload, UploadBlob,
                      utcnow)

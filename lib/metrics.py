@@ -17,7 +17,7 @@ from datetime import date
 from typing import Iterable
 
 import pandas as pd
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import case, func, or_, select
 
 from . import domain, regions
 from .errors import NotFound, UserError
@@ -283,7 +283,7 @@ def child_regions(adcode: str, by: str | None) -> list[regions.Region]:
         if r.level == "province":
             return regions.children(adcode)
         return []
-    raise UserError(f"分组方式“{by}”无效，请使用 prefecture 或 county。", f"--by must be prefecture or county.")
+    raise UserError(f"分组方式“{by}”无效，请使用 prefecture 或 county。", "--by must be prefecture or county.")
 
 
 def summary(store: Store, programme_id: int | str, region: str | None = None,

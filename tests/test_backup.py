@@ -10,7 +10,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from lib import admin, auth, backup, metrics
 from lib.auth import Actor

@@ -9,73 +9,38 @@ timings after a filter change to bench/out/browser_timings.json.
 from __future__ import annotations
 
 import json
-import os
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+
+from tests.streamlit_server import CHROMIUM, CHROMIUM_ARGS, ROOT, require_chromium, streamlit_server
 
 try:
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 except ImportError:  # collected without playwright: the browser tests skip
     PlaywrightTimeout = TimeoutError
 
-ROOT = Path(__file__).resolve().parent.parent
 SHOTS = ROOT / "docs" / "screenshots"
 TIMINGS = ROOT / "bench" / "out" / "browser_timings.json"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 VIEWPORT = {"width": 1600, "height": 1000}
 SHOT_WEEK = "2021-07-16"
 
 pytestmark = pytest.mark.browser
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def app_server(tmp_path_factory):
     """A running dashboard on a scratch SQLite copy of the demo; yields the base URL."""
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian chromium is not installed (apt-get install chromium fonts-noto-cjk)")
+    require_chromium()
     db = tmp_path_factory.mktemp("browser") / "demo.db"
     url = f"sqlite:///{db}"
-    env = {**os.environ, "DATABASE_URL": url, "DASHBOARD_PUBLIC": "0", "DASHBOARD_LANG": "zh"}
-    subprocess.run([sys.executable, "-m", "lib.cli", "--db", url, "demo"], cwd=ROOT, env=env, check=True,
+    subprocess.run([sys.executable, "-m", "lib.cli", "--db", url, "demo"], cwd=ROOT, check=True,
                    capture_output=True)
-    port = _free_port()
-    log = open(tmp_path_factory.mktemp("log") / "streamlit.log", "w")
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-                             "--server.address", "127.0.0.1", "--server.port", str(port),
-                             "--browser.gatherUsageStats", "false"], cwd=ROOT, env=env, stdout=log,
-                            stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(120):
-            try:
-                if urllib.request.urlopen(base + "/_stcore/health", timeout=1).read() == b"ok":
-                    break
-            except OSError:
-                time.sleep(0.25)
-        else:
-            pytest.fail("streamlit did not start")
+    with streamlit_server(url, tmp_path_factory.mktemp("log") / "streamlit.log") as base:
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
 
 
 @pytest.fixture(scope="module")

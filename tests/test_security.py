@@ -22,7 +22,7 @@ from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
-from lib import actions, admin, auth, backup, bulletin, discipline, exports, ingest, metrics
+from lib import actions, admin, auth, backup, bulletin, discipline, ingest, metrics
 from lib.auth import Actor
 from lib.errors import PermissionDenied, ReadOnlyStore, UserError
 from lib.models import AuditLog, Project, Upload
@@ -420,57 +420,27 @@ def test_oversized_inputs_are_refused_quickly(fresh_demo_store):
 
 # --- a real server and browser: deep links into a fresh public deployment ----------------------------
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-
-
 @pytest.mark.browser
 @pytest.mark.parametrize("public", [True, False], ids=["public", "staff"])
 def test_deep_link_to_a_staff_screen_on_a_fresh_server(sqlite_demo_url, tmp_path, public):
     """Streamlit starts in its old pages-folder mode, where /admin as the first request would run
     the page script without app.py's page list. It must land on the overview instead."""
-    import socket
-    import urllib.request
+    from tests.streamlit_server import CHROMIUM, CHROMIUM_ARGS, require_chromium, streamlit_server
 
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian chromium is not installed")
+    require_chromium()
     from playwright.sync_api import sync_playwright
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {**os.environ, "DATABASE_URL": sqlite_demo_url, "DASHBOARD_PUBLIC": "1" if public else "0"}
-    log = open(tmp_path / "streamlit.log", "w")
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-                             "--server.address", "127.0.0.1", "--server.port", str(port),
-                             "--browser.gatherUsageStats", "false"], cwd=ROOT, env=env, stdout=log,
-                            stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(120):
-            try:
-                if urllib.request.urlopen(base + "/_stcore/health", timeout=1).read() == b"ok":
-                    break
-            except OSError:
-                time.sleep(0.25)
-        with sync_playwright() as pw:
-            b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            for path in ("admin", "dispatch", "upload"):  # each as the very first request of a session
-                page = b.new_page()
-                page.goto(f"{base}/{path}")
-                page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=60_000)
-                page.wait_for_selector('[data-testid="stMetric"]', timeout=60_000)  # the overview's figures
-                nav = " ".join(page.locator('[data-testid="stSidebarNav"] a').all_inner_texts())
-                assert "系统管理" not in nav and "上传" not in nav and "_auth" not in nav and "auth\n" not in nav
-                assert page.url.rstrip("/") == base, page.url
-                assert not page.get_by_text("系统管理").count()
-                page.close()
-            b.close()
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+    with streamlit_server(sqlite_demo_url, tmp_path / "streamlit.log",
+                          DASHBOARD_PUBLIC="1" if public else "0") as base, sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        for path in ("admin", "dispatch", "upload"):  # each as the very first request of a session
+            page = b.new_page()
+            page.goto(f"{base}/{path}")
+            page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=60_000)
+            page.wait_for_selector('[data-testid="stMetric"]', timeout=60_000)  # the overview's figures
+            nav = " ".join(page.locator('[data-testid="stSidebarNav"] a').all_inner_texts())
+            assert "系统管理" not in nav and "上传" not in nav and "_auth" not in nav and "auth\n" not in nav
+            assert page.url.rstrip("/") == base, page.url
+            assert not page.get_by_text("系统管理").count()
+            page.close()
+        b.close()

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import io
-import os
-
-import openpyxl
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from lib import auth, metrics
 from lib.store import forget_stores, open_store
-from tests.test_ingest import CD, HEAD, WEEK, first_started_not_finished, progress_rows, xlsx
+from tests.test_ingest import CD, WEEK, first_started_not_finished, progress_rows, xlsx
 
 PASSWORD = "Qinghai-2021-renovation"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
