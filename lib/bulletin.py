@@ -695,7 +695,7 @@ def render_docx(b: dict, txt: dict[str, str], *, images: list[tuple[str, bytes]]
     para(d, txt["addressee"], indent=False)
     para(d, txt["intro"])
     if b["demo"]:
-        para(d, "（本通报所用台账与进度为系统生成的演示数据，目标任务取自正式文件。）")
+        para(d, "（本通报所用台账与进度为系统生成的演示数据。）")
     n = Numbering()
     imgs = list(images)
     fig_no = 0

@@ -308,7 +308,7 @@ def dispatch_docx(pack: dict) -> bytes:
     doc.title(d, f"{pack['region_name']}城镇老旧小区改造工作周调度会议材料")
     doc.subtitle(d, f"（{wk:%Y年%-m月%-d日}，第{int(pack['week'][-2:])}周）")
     if pack["demo"]:
-        doc.note(d, "说明：本材料所用台账与进度为系统生成的演示数据，目标任务取自正式文件。")
+        doc.note(d, "说明：本材料所用台账与进度为系统生成的演示数据。")
     h = pack["headline"]
     hh, c = h["households"], h["communities"]
     n = doc.Numbering()

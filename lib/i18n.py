@@ -18,9 +18,9 @@ TEXT: dict[str, dict[str, str]] = {
     "filter.as_of": {"zh": "截至（填报周）", "en": "As of (reporting week)"},
     "filter.metric": {"zh": "指标", "en": "Metric"},
     "filter.language": {"zh": "语言", "en": "Language"},
-    "demo.banner": {"zh": "演示数据：登记台账与每周进度为系统生成，仅用于展示，目标任务取自正式文件。",
-                    "en": "Demonstration data: register and weekly progress are generated for illustration; "
-                          "targets come from the official document."},
+    "demo.banner": {"zh": "演示数据：登记台账与每周进度为系统生成，仅用于展示。",
+                    "en": "Demonstration data: register and weekly progress are generated for illustration. "},
+    "demo.source": {"zh": "计划依据：{source}。", "en": "Programme source: {source}."},
     "public.banner": {"zh": "公众版（只读）：数据截至 {as_of}。", "en": "Public read-only edition: data as of {as_of}."},
     "public.signed_out": {"zh": "未登录：仅显示公开数据（截至 {as_of}）。登录后可查看存在问题、上传与调度等内部内容。",
                           "en": "Not signed in: public figures only (as of {as_of}). Sign in for internal content."},

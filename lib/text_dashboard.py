@@ -38,6 +38,7 @@ TEXT = {
                      "en": "Pace follows the construction season ({start} to {end}): nothing is expected in winter."},
     "overview.multiples": {"zh": "各{level}{stat}与序时进度", "en": "{stat} by {level} against the pace"},
     "overview.no_children": {"zh": "已选到县（市、区）一级，没有下级地区可比较。", "en": "A county is selected: no sub-regions to compare."},
+    "level.province": {"zh": "省（区、市）", "en": "province"},
     "level.prefecture": {"zh": "市（州）", "en": "prefecture"},
     "level.county": {"zh": "县（市、区）", "en": "county"},
     "level.children": {"zh": "下级地区", "en": "sub-region"},

@@ -364,5 +364,8 @@ def chart(fig, key: str, *, png_name: str | None = None, png_title: str | None =
 
 
 def demo_banner(is_demo: bool, L: str) -> None:
+    """Say that the figures are demonstration data, and where the programme's targets come from."""
     if is_demo:
-        st.caption("⚠️ " + t("demo.banner", L))
+        f = st.session_state.get("filters")
+        source = next((p["source"] for p in programmes() if f and p["id"] == f.programme), None)
+        st.caption("⚠️ " + t("demo.banner", L) + (t("demo.source", L, source=source) if source else ""))

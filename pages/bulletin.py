@@ -32,7 +32,7 @@ texts = bulletin.texts(store, f.programme, b["month"], b)
 st.title(bulletin.bulletin_title(b))
 st.caption(f"{t('review.cutoff', L)} {b['cutoff']:%Y-%m-%d}")
 if b["demo"]:
-    st.caption("⚠️ " + t("demo.banner", L))
+    ui.demo_banner(True, L)
 for p in bulletin.overall_paragraphs(b):
     st.write(p)
 c1, c2 = st.columns(2)

@@ -27,7 +27,7 @@ except UserError as e:
 
 st.title(f"{t('nav.dispatch', L)} · {pack['region_name']} · {pack['week']}")
 if pack["demo"]:
-    st.caption("⚠️ " + t("demo.banner", L))
+    ui.demo_banner(True, L)
 h = pack["headline"]
 cols = st.columns(4)
 cols[0].metric(t("review.new_started", L), fmt.count(h["new_started_households"], "户", L),

@@ -107,7 +107,7 @@ season = metrics.get_programme(ui.store(), f.programme)
 st.caption(t("pace.explain", L, start=season.season_start, end=season.season_end))
 
 # --- small multiples of the sub-regions ------------------------------------------------------
-level = {"province": "prefecture", "prefecture": "county"}.get(s["level"])
+level = {"country": "province", "province": "prefecture", "prefecture": "county"}.get(s["level"])
 if level is None:
     st.caption(t("overview.no_children", L))
 elif weeks:
