@@ -384,3 +384,27 @@ def test_commit_reuses_preview_only_if_nothing_was_written_since(fresh_demo_stor
     done = ingest.commit(store, data, "a.xlsx", 1, actor=district(), county=CD, as_of=WEEK, preview=pv)
     assert done.status == "rejected"  # checked again: it would now lower the figure
     assert any("形象进度从" in e.message for e in done.errors)
+
+
+# --- every bad file of the reader's corpus, through a real upload -------------------------------------
+
+def _bad_corpus():
+    from tests.corpus import CORPUS
+
+    return [e for e in CORPUS if not e.expected.ok]
+
+
+@pytest.mark.parametrize("entry", _bad_corpus(), ids=lambda e: e.name)
+def test_bad_corpus_file_refused_with_its_message_store_unchanged(fresh_demo_store, entry):
+    """The reader's bad files (password, PDF, image, empty, merged-header mistakes ...) as uploads:
+    the same Chinese message reaches the user, and the store is byte-for-byte unchanged."""
+    store = fresh_demo_store
+    before = dump(store)
+    kw = {k: v for k, v in entry.expected.read_kwargs.items() if k in ("max_bytes", "max_rows")}
+    pv = ingest.commit(store, entry.data, entry.filename, 1, actor=auth.Actor.system("test"),
+                       as_of=WEEK, kind=entry.expected.read_kwargs.get("kind"), **kw)
+    assert pv.status == "rejected" and pv.upload_id is None, (entry.name, pv.status)
+    messages = " ".join(e.message for e in pv.errors)
+    for spec in entry.expected.errors:
+        assert all(c in messages for c in spec.contains), (entry.name, spec.contains, messages[:300])
+    assert dump(store) == before
