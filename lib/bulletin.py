@@ -468,9 +468,7 @@ def save_text(store: Store, programme_id: int, month: str, section: str, text: s
     y, m = parse_month(month)
     period = f"{y}-{m:02d}"
     with store.write() as s:
-        row = s.scalar(select(BulletinDraft).where(BulletinDraft.programme_id == int(programme_id),
-                                                   BulletinDraft.period == period,
-                                                   BulletinDraft.section == section))
+        row = _draft_row(s, programme_id, period, section)
         before = row.text if row else None
         if row is None:
             s.add(BulletinDraft(programme_id=int(programme_id), period=period, section=section, text=text,
@@ -481,15 +479,18 @@ def save_text(store: Store, programme_id: int, month: str, section: str, text: s
               before={"text": before}, after={"text": text})
 
 
+def _draft_row(s, programme_id: int, period: str, section: str) -> BulletinDraft | None:
+    return s.scalar(select(BulletinDraft).where(BulletinDraft.programme_id == int(programme_id),
+                                                BulletinDraft.period == period, BulletinDraft.section == section))
+
+
 def reset_text(store: Store, programme_id: int, month: str, section: str, *, actor: "auth.Actor") -> None:
     """Drop an edited section so the default text is used again (audited)."""
     actor = auth.require(actor, "bulletin")
     y, m = parse_month(month)
     period = f"{y}-{m:02d}"
     with store.write() as s:
-        row = s.scalar(select(BulletinDraft).where(BulletinDraft.programme_id == int(programme_id),
-                                                   BulletinDraft.period == period,
-                                                   BulletinDraft.section == section))
+        row = _draft_row(s, programme_id, period, section)
         if row is None:
             return
         s.execute(delete(BulletinDraft).where(BulletinDraft.id == row.id))

@@ -363,6 +363,14 @@ def chart(fig, key: str, *, png_name: str | None = None, png_title: str | None =
     return event
 
 
+def page_header(title: str, s: dict, L: str, detail: str | None = None) -> None:
+    """A screen's title, the demo banner when it applies, and the week the figures are as of."""
+    st.title(title)
+    demo_banner(s["demo"], L)
+    caption = t("dash.as_of", L, week=week_label(s["as_of"], L))
+    st.caption(caption + (" · " + detail if detail else ""))
+
+
 def demo_banner(is_demo: bool, L: str) -> None:
     """Say that the figures are demonstration data, and where the programme's targets come from."""
     if is_demo:

@@ -21,9 +21,7 @@ except UserError as e:
     ui.show_user_error(e)
     st.stop()
 
-st.title(f"{t('nav.content', L)} · {s['name']}")
-ui.demo_banner(s["demo"], L)
-st.caption(t("dash.as_of", L, week=ui.week_label(s["as_of"], L)))
+ui.page_header(f"{t('nav.content', L)} · {s['name']}", s, L)
 
 # --- what is being renovated ---------------------------------------------------------------------
 st.subheader(t("content.title", L))

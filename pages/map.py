@@ -21,9 +21,8 @@ except UserError as e:
 
 stat_label = t(f"kpi.{f.stat}", L)
 STAGE_LABELS = {"zh": ("未开工", "在建", "已完工", "已验收"), "en": ("not started", "under way", "finished", "accepted")}
-st.title(t("map.title" if s["children"] else "map.title_county", L, region=s["name"], stat=stat_label))
-ui.demo_banner(s["demo"], L)
-st.caption(t("dash.as_of", L, week=ui.week_label(s["as_of"], L)) + " · " + t(f"metric.{f.metric}", L))
+ui.page_header(t("map.title" if s["children"] else "map.title_county", L, region=s["name"], stat=stat_label), s, L,
+               t(f"metric.{f.metric}", L))
 if s["totals"]["reported_this_week"] == 0 and s["totals"]["communities"]["registered"] and ui.report_dates(f.programme):
     st.warning(t("dash.no_reports_week", L, region=s["name"], week=s["as_of"]))
 

@@ -20,9 +20,7 @@ except UserError as e:
     ui.show_user_error(e)
     st.stop()
 
-st.title(t("progress.title", L, region=s["name"]))
-ui.demo_banner(s["demo"], L)
-st.caption(t("dash.as_of", L, week=ui.week_label(s["as_of"], L)) + " · " + t(f"metric.{f.metric}", L))
+ui.page_header(t("progress.title", L, region=s["name"]), s, L, t(f"metric.{f.metric}", L))
 if series.empty:
     st.info(t("progress.no_reports", L))
     st.stop()

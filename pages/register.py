@@ -19,9 +19,7 @@ except UserError as e:
     ui.show_user_error(e)
     st.stop()
 
-st.title(f"{t('nav.register', L)} · {s['name']}")
-ui.demo_banner(s["demo"], L)
-st.caption(t("dash.as_of", L, week=ui.week_label(s["as_of"], L)))
+ui.page_header(f"{t('nav.register', L)} · {s['name']}", s, L)
 
 c1, c2 = st.columns([2, 3])
 query = c1.text_input(t("register.search", L), key="q", bind="query-params").strip()
