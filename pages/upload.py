@@ -7,7 +7,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from lib import auth, domain, ingest, regions, templates
+from lib import auth, ingest, regions, templates
 from lib.errors import UserError
 from lib.i18n import t
 from lib.settings import load_config
@@ -40,13 +40,13 @@ else:
 c1, c2 = st.columns(2)
 kind = c1.radio(t("upload.kind", L), ["progress", "register"], horizontal=True, key="upload_kind",
                 format_func=lambda k: t(f"upload.kind.{k}", L))
-default_day = domain.last_report_day(date.today())
-report_day = c2.date_input(t("upload.report_date", L), value=default_day, max_value=date.today(),
+# Empty means: use the 填报日期 written in the sheet's title area (the usual case).
+report_day = c2.date_input(t("upload.report_date", L), value=None, max_value=date.today(),
                            key="upload_date", help=t("upload.report_date_help", L)) if kind == "progress" else None
 
 st.download_button(t("upload.template", L), data=templates.template(store, f.programme, county, kind=kind),
                    file_name=f"{regions.get(county).name}_{t(f'upload.kind.{kind}', 'zh')}模板.xlsx",
-                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon="📥")
+                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon=":material/download:")
 
 up = st.file_uploader(t("upload.drop", L), type=["xlsx", "xlsm", "xls", "csv"], key="upload_file",
                       max_upload_size=cfg.upload_max_mb)
@@ -71,6 +71,8 @@ if up is not None:
     m[1].metric(t("upload.errors", L), len(pv.errors))
     m[2].metric(t("upload.warnings", L), len(pv.warnings))
     m[3].metric(t("upload.changes", L), sum(1 for c in pv.changes if c.get("stage_changed") or c.get("change")))
+    if pv.report_date:
+        st.caption(t("upload.report_date_used", L, day=pv.report_date.isoformat()))
     for note in pv.notes:
         st.caption(note)
 
@@ -84,7 +86,7 @@ if up is not None:
         st.dataframe(issues_frame(pv.errors).style.set_properties(**{"background-color": "#fde2e4"}),
                      hide_index=True, width="stretch")
         st.download_button(t("upload.annotated", L), data=templates.annotate(data, up.name, pv.errors + pv.warnings),
-                           file_name=f"校验结果_{up.name.rsplit('.', 1)[0]}.xlsx", icon="📝",
+                           file_name=f"校验结果_{up.name.rsplit('.', 1)[0]}.xlsx", icon=":material/edit_note:",
                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     if pv.warnings:
         with st.expander(t("upload.warning_list", L, n=len(pv.warnings)), expanded=not pv.errors):

@@ -70,3 +70,17 @@ def test_bad_file_shows_row_errors_and_annotated_download(app):
     table = at.dataframe[0].value
     assert "超出 0–100%" in " ".join(table["说明"].astype(str))
     assert not any(b.key == "upload_confirm" for b in at.button)
+
+
+def test_sheet_date_is_used_when_the_picker_is_empty(app):
+    """The clerk leaves the date empty: the 填报日期 written above the header is the report date."""
+    at, store = app
+    sign_in(at, store)
+    rows = progress_rows(store)
+    data = xlsx(rows, title=[["城东区进度填报表"], ["填报单位：城东区住建局", None, None, "填报日期：2021年12月3日"]])
+    at.file_uploader(key="upload_file").set_value(("城东区.xlsx", data, XLSX)).run()
+    assert not at.exception, at.exception
+    assert any("本次填报日期：2021-12-03" in c.value for c in at.caption)
+    at.button(key="upload_confirm").click().run()
+    assert any("已导入" in s.value for s in at.success), [e.value for e in at.error]
+    assert metrics.summary(store, 1, region=CD, as_of=WEEK)["totals"]["reported_this_week"] == len(rows) - 1
