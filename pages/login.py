@@ -27,7 +27,7 @@ if actor.role != "public":
     st.markdown(t("login.can", L))
     st.markdown("\n".join(f"- {zh if L == 'zh' else en}" for action, (roles, zh, en) in auth.PERMISSIONS.items()
                           if auth.can(actor, action)))
-    if st.button(t("login.logout", L), key="logout", icon="🚪"):
+    if st.button(t("login.logout", L), key="logout", icon=":material/logout:"):
         _auth.sign_out()
         st.rerun()
     st.stop()
@@ -57,5 +57,5 @@ st.caption(t("login.reload_note", L))
 
 for provider in _auth.oidc_providers():
     label = t("login.oidc", L, provider=provider or "OIDC")
-    if st.button(label, key=f"oidc_{provider or 'default'}", icon="🔐"):
+    if st.button(label, key=f"oidc_{provider or 'default'}", icon=":material/login:"):
         st.login(provider) if provider else st.login()
