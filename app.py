@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from lib.i18n import t
+from lib.present.i18n import t
 from pages import _shared as ui
 
 st.set_page_config(page_title=t("app.title", ui.lang()), page_icon="🏘️", layout="wide")

@@ -33,9 +33,12 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import create_engine, func, or_, select, text, update
 
-from lib import metrics, rankings, rollups, synth
-from lib.models import ProgressReport, Project, Target
-from lib.store import forget_stores, open_store
+from lib.figures import metrics
+from lib.figures import rankings
+from lib.figures import rollups
+from lib.samples import synth
+from lib.store.models import ProgressReport, Project, Target
+from lib.store.engine import forget_stores, open_store
 
 OUT = Path(__file__).resolve().parent / "out"
 PG_ADMIN = os.environ.get("BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
@@ -384,7 +387,7 @@ def main(argv=None) -> int:
                "started": time.strftime("%Y-%m-%d %H:%M:%S"), "runs": []}
     out_path = Path(args.out)
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    from lib import regions
+    from lib.domain import regions
 
     region_counties = [c.adcode for c in regions.counties_in(PROVINCE)]
     for n in [int(x) for x in args.sizes.split(",")]:

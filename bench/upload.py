@@ -26,7 +26,7 @@ OUT = Path(__file__).resolve().parent / "out"
 
 
 def _store(backend: str, tag: str):
-    from lib.store import open_store
+    from lib.store.engine import open_store
 
     if backend == "sqlite":
         path = Path(f"/tmp/bench_upload_{tag}.db")
@@ -43,7 +43,7 @@ def _store(backend: str, tag: str):
     store = open_store(f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}", read_only=False, migrate=True)
 
     def drop():
-        from lib.store import forget_stores
+        from lib.store.engine import forget_stores
 
         forget_stores()
         with admin.connect() as c:
@@ -53,8 +53,8 @@ def _store(backend: str, tag: str):
 
 
 def build_file(store, programme_id: int, rows: int, week) -> bytes:
-    from lib import domain
-    from lib.metrics import register_table
+    from lib.domain import vocabulary
+    from lib.figures.metrics import register_table
 
     df = register_table(store, programme_id, as_of=week).head(rows)
     wb = openpyxl.Workbook(write_only=True)
@@ -63,7 +63,7 @@ def build_file(store, programme_id: int, rows: int, week) -> bytes:
     ws.append([f"填报日期：{week:%Y年%m月%d日}"])
     ws.append(["项目编号", "小区名称", "当前阶段", "开工日期", "完工日期", "形象进度（%）",
                "累计完成投资（万元）", "累计支付资金（万元）"])
-    order = [s.zh for s in domain.STAGES]
+    order = [s.zh for s in vocabulary.STAGES]
     for r in df.itertuples():
         stage = r.stage if isinstance(r.stage, str) else "计划"
         pct = float(r.progress_pct) if r.progress_pct == r.progress_pct and r.progress_pct is not None else 0.0
@@ -80,9 +80,10 @@ def build_file(store, programme_id: int, rows: int, week) -> bytes:
 
 
 def main(argv=None) -> dict:
-    from lib import ingest, synth
-    from lib.auth import Actor
-    from lib.spreadsheet import read_workbook
+    from lib.uploads import ingest
+    from lib.samples import synth
+    from lib.access.auth import Actor
+    from lib.uploads.reader import read_workbook
 
     ap = argparse.ArgumentParser(prog="python -m bench.upload")
     ap.add_argument("--rows", type=int, default=10_000)

@@ -14,7 +14,25 @@ import sys
 from datetime import date, datetime
 from pathlib import Path
 
-from .errors import UserError
+from lib.domain.errors import UserError
+from lib.access import admin
+from lib.access import auth
+from lib.domain.errors import ReadOnlyStore
+from lib.domain.settings import load_config
+from lib.figures import discipline
+from lib.figures import forecast
+from lib.figures import metrics
+from lib.figures import rollups
+from lib.office import sheets
+from lib.present import exports
+from lib.review import bulletin
+from lib.review import dispatch
+from lib.samples import demo
+from lib.samples import synth
+from lib.store import backup
+from lib.store.engine import open_store
+from lib.uploads import ingest
+from lib.uploads import templates
 
 log = logging.getLogger("lib.cli")
 
@@ -44,8 +62,6 @@ def say(msg: str) -> None:
 
 
 def _store(args, *, write: bool = False):
-    from .store import open_store
-
     store = open_store(args.db, read_only=False if write else None)
     if write:
         store.migrate()
@@ -56,16 +72,11 @@ def _store(args, *, write: bool = False):
 
 
 def _public() -> bool:
-    from .settings import load_config
-
     return load_config().public
 
 
 def _refuse_public(args) -> None:
-    from .settings import load_config
-
     if load_config().public:
-        from .errors import ReadOnlyStore
 
         raise ReadOnlyStore("当前为公众只读配置（DASHBOARD_PUBLIC=1），不能通过命令行写入数据。",
                             "Writing is refused in the public read-only configuration.")
@@ -81,8 +92,6 @@ def cmd_init(args):
 
 
 def cmd_demo(args):
-    from . import demo
-
     _refuse_public(args)
     store = _store(args, write=True)
     added = demo.load_demo(store)
@@ -91,38 +100,28 @@ def cmd_demo(args):
 
 
 def cmd_programmes(args):
-    from . import metrics
-
     emit(metrics.list_programmes(_store(args)))
 
 
 def cmd_summary(args):
-    from . import metrics
-
     emit(metrics.summary(_store(args), args.programme, region=args.region, as_of=args.as_of, by=args.by))
 
 
 def cmd_checks(args):
-    from . import metrics
-
     emit(metrics.target_checks(_store(args), args.programme, as_of=args.as_of))
 
 
 def cmd_export(args):
-    from . import exports, metrics
-
     store = _store(args)
     public = _public()  # the public configuration exports no remarks or problems
     df = metrics.register_table(store, args.programme, as_of=args.as_of, region=args.region, public=public)
     out = Path(args.out)
-    n = exports.write_table(exports.register_for_export(df, public=public), out, sheet="项目台账")
+    n = sheets.write_table(exports.register_for_export(df, public=public), out, sheet="项目台账")
     say(f"已导出 {n} 个小区到 {out}")
     emit({"status": "ok", "rows": n, "out": str(out)})
 
 
 def cmd_import(args):
-    from . import ingest
-
     path = Path(args.file)
     try:
         data = path.read_bytes()
@@ -146,22 +145,16 @@ def cmd_import(args):
 
 
 def cmd_rollback(args):
-    from . import ingest
-
     _refuse_public(args)
     store = _store(args)
     emit(ingest.rollback(store, args.upload, actor=_actor(store, args.user)))
 
 
 def cmd_uploads(args):
-    from . import ingest
-
     emit(ingest.uploads(_store(args), args.programme, county=args.county, public=_public()))
 
 
 def cmd_template(args):
-    from . import templates
-
     store = _store(args)
     data = templates.template(store, args.programme, args.county, kind=args.kind)
     out = Path(args.out)
@@ -195,8 +188,6 @@ def _read_password(args) -> str:
 
 
 def cmd_user(args):
-    from . import auth
-
     _refuse_public(args)  # not even `list`: the public configuration knows no accounts
     if args.user_command == "list":
         emit(auth.list_users(_store(args), auth.Actor.system("cli")))
@@ -221,8 +212,6 @@ def cmd_user(args):
 
 
 def cmd_backup(args):
-    from . import backup
-
     store = _store(args)
     out = backup.backup(store, Path(args.out), portable=args.portable or None, force=args.force)
     say(f"已备份到 {out['out']}（{out['bytes'] / 1e6:.1f} MB）。")
@@ -230,18 +219,14 @@ def cmd_backup(args):
 
 
 def cmd_restore(args):
-    from . import backup
-
     _refuse_public(args)
     store = _store(args, write=True)
-    out = backup.restore(store, Path(args.file))
+    out = admin.restore(store, Path(args.file))
     say(f"已从 {args.file} 恢复全部数据（{sum(out['tables'].values())} 行）。")
     emit(out)
 
 
 def cmd_db_reader(args):
-    from . import admin, auth
-
     _refuse_public(args)
     store = _store(args)
     pw = None if args.no_password else _read_password(args)
@@ -251,8 +236,6 @@ def cmd_db_reader(args):
 
 
 def cmd_synth(args):
-    from . import synth
-
     _refuse_public(args)
     store = _store(args, write=True)
     out = synth.load(store, args.communities, args.weeks, args.seed, log=say)
@@ -265,8 +248,6 @@ def cmd_synth(args):
 
 
 def cmd_rollups(args):
-    from . import metrics, rollups
-
     store = _store(args, write=args.rebuild)
     prog = metrics.get_programme(store, args.programme)
     if args.rebuild:
@@ -289,7 +270,6 @@ def cmd_rollups(args):
 
 def _actor(store, username: str | None):
     """The acting user for a CLI write: --user NAME (must exist and be active) or the system."""
-    from . import auth
 
     if not username:
         return auth.Actor.system("cli")
@@ -299,9 +279,6 @@ def _actor(store, username: str | None):
 # --- review cycle: weekly dispatch, monthly bulletin, forecast, reporting discipline ------------
 
 def cmd_dispatch(args):
-    from . import dispatch
-    from .settings import load_config
-
     store = _store(args)
     pack = dispatch.weekly_dispatch(store, args.programme, args.week, public=load_config().public)
     out = Path(args.out)
@@ -321,9 +298,6 @@ def cmd_dispatch(args):
 
 
 def cmd_bulletin(args):
-    from . import bulletin
-    from .settings import load_config
-
     store = _store(args)
     out = Path(args.out)
     if out.suffix.lower() != ".docx":
@@ -338,14 +312,10 @@ def cmd_bulletin(args):
 
 
 def cmd_forecast(args):
-    from . import forecast
-
     emit(forecast.forecast(_store(args), args.programme, as_of=args.as_of))
 
 
 def cmd_discipline(args):
-    from . import discipline
-
     emit(discipline.week_summary(_store(args), args.programme, args.week))
 
 

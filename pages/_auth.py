@@ -14,8 +14,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from lib import auth
-from lib.settings import load_config
+from lib.access import auth
+from lib.domain.settings import load_config
 
 _KEY = "_auth_actor"
 _EXPIRED = "_auth_expired"
@@ -85,7 +85,7 @@ def _session_actor() -> auth.Actor:
 def sign_in(username: str, password: str) -> auth.Actor:
     """Check the password (lockout counted in lib.auth); remember the actor for this session."""
     if load_config().public:
-        from lib.errors import PermissionDenied
+        from lib.domain.errors import PermissionDenied
 
         raise PermissionDenied("公众版不能登录。", "No sign-in on the public edition.")
     actor = auth.authenticate(_store(), username, password)

@@ -13,11 +13,11 @@ from datetime import date
 
 import streamlit as st
 
-from lib import metrics
-from lib.errors import UserError
-from lib.i18n import t
-from lib.settings import load_config
-from lib.store import Store, open_store
+from lib.figures import metrics
+from lib.domain.errors import UserError
+from lib.present.i18n import t
+from lib.domain.settings import load_config
+from lib.store.engine import Store, open_store
 
 log = logging.getLogger("dashboard")
 
@@ -28,11 +28,11 @@ def _open(url: str, public: bool) -> Store:
     if not public:
         store.migrate()
         if load_config().demo:
-            from lib import demo
+            from lib.samples import demo
 
             with store.session() as s:
                 from sqlalchemy import select
-                from lib.models import Programme
+                from lib.store.models import Programme
 
                 empty = s.scalar(select(Programme.id).limit(1)) is None
             if empty:  # first start on an empty store: load the demonstration programmes
@@ -130,7 +130,7 @@ def visible(pages: list) -> list:
 
 def may_see(url_path: str, actor) -> bool:
     """May this actor see the screen at `url_path` (see PAGE_ACCESS)?"""
-    from lib import auth
+    from lib.access import auth
 
     public = load_config().public
     need = PAGE_ACCESS.get(url_path, "read_internal")
@@ -224,7 +224,7 @@ h2, h3 { font-size: 1.9rem !important; }
 
 def drill_to(adcode: str) -> None:
     """Make `adcode` the selected region (map or ranking click) and rerun the page."""
-    from lib import regions
+    from lib.domain import regions
 
     r = regions.get(adcode)
     if r.level == "prefecture":
@@ -238,7 +238,7 @@ def drill_to(adcode: str) -> None:
 
 def sidebar_filters() -> Filters:
     """Draw the shared filters in the sidebar and return them."""
-    from lib import regions
+    from lib.domain import regions
 
     cfg = load_config()
     with st.sidebar:
@@ -296,15 +296,14 @@ def show_user_error(e: UserError) -> None:
 # new upload shows at once and nothing else is recomputed.
 
 @st.cache_data(show_spinner=False, max_entries=512)
-def _lib_call(url: str, version: int, module: str, fn: str, args: tuple, kwargs: tuple):
-    import importlib
-
-    return getattr(importlib.import_module(f"lib.{module}"), fn)(store(), *args, **dict(kwargs))
+def _cached(url: str, version: int, name: str, _fn, args: tuple, kwargs: tuple):
+    return _fn(store(), *args, **dict(kwargs))  # `_fn` is not hashed: `name` stands for it
 
 
-def lib_call(module: str, fn: str, *args, **kwargs):
-    """`lib.<module>.<fn>(store, *args, **kwargs)`, cached on the data version."""
-    return _lib_call(store().url, data_version(), module, fn, args, tuple(sorted(kwargs.items())))
+def cached(fn, *args, **kwargs):
+    """`fn(store, *args, **kwargs)` for a function of lib, cached on the data version."""
+    return _cached(store().url, data_version(), f"{fn.__module__}.{fn.__qualname__}", fn, args,
+                   tuple(sorted(kwargs.items())))
 
 
 def previous_week(programme: int, as_of: str | None) -> str | None:
@@ -319,14 +318,14 @@ def previous_week(programme: int, as_of: str | None) -> str | None:
 
 def download_table(df, name: str, key: str, lang_: str | None = None) -> None:
     """.xlsx and .csv download buttons for a table (formula-safe, lib.exports)."""
-    from lib import exports
+    from lib.office import sheets
 
     L = lang_ or lang()
     row = st.container(horizontal=True)
-    row.download_button(t("dash.download_xlsx", L), lambda: exports.to_xlsx_bytes(df, sheet=name[:31]),
+    row.download_button(t("dash.download_xlsx", L), lambda: sheets.to_xlsx_bytes(df, sheet=name[:31]),
                        file_name=f"{name}.xlsx", key=f"{key}_xlsx", icon=":material/download:",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    row.download_button(t("dash.download_csv", L), exports.to_csv_bytes(df), file_name=f"{name}.csv",
+    row.download_button(t("dash.download_csv", L), sheets.to_csv_bytes(df), file_name=f"{name}.csv",
                        key=f"{key}_csv", mime="text/csv", icon=":material/download:")
 
 
@@ -345,7 +344,7 @@ def chart(fig, key: str, *, png_name: str | None = None, png_title: str | None =
     else:
         event = st.plotly_chart(fig, key=key, config=config, **kw)
     if png_name:
-        from lib import charts
+        from lib.present import charts
 
         frozen = fig.to_json()
 

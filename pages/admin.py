@@ -7,9 +7,11 @@ from datetime import date, timedelta
 import pandas as pd
 import streamlit as st
 
-from lib import admin, auth, domain
-from lib.errors import UserError
-from lib.i18n import t
+from lib.access import admin
+from lib.access import auth
+from lib.domain import vocabulary
+from lib.domain.errors import UserError
+from lib.present.i18n import t
 from pages import _auth
 from pages import _shared as ui
 
@@ -87,8 +89,8 @@ with tab_targets:
         st.subheader(t("admin.set_target", L))
         c1, c2, c3 = st.columns(3)
         region = c1.text_input(t("admin.region_code", L), value=f.region, max_chars=6)
-        metric = c2.selectbox(t("admin.metric", L), [m.key for m in domain.METRICS],
-                              format_func=lambda k: domain.METRIC_BY_KEY[k].zh if L == "zh" else domain.METRIC_BY_KEY[k].en)
+        metric = c2.selectbox(t("admin.metric", L), [m.key for m in vocabulary.METRICS],
+                              format_func=lambda k: vocabulary.METRIC_BY_KEY[k].zh if L == "zh" else vocabulary.METRIC_BY_KEY[k].en)
         value = c3.number_input(t("admin.value", L), min_value=0.0, max_value=admin.MAX_TARGET, step=1.0)
         note = st.text_input(t("admin.note", L), max_chars=2000)
         if st.form_submit_button(t("admin.save", L), type="primary"):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from lib import bulletin
-from lib.errors import UserError
-from lib.i18n import t
+from lib.review import bulletin
+from lib.domain.errors import UserError
+from lib.present.i18n import t
 from pages import _shared as ui
 from pages._auth import current_actor
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from lib import charts, fmt
-from lib.errors import UserError
-from lib.i18n import t
+from lib.present import charts
+from lib.office import fmt
+from lib.domain.errors import UserError
+from lib.figures import trends
+from lib.present.i18n import t
 from pages import _shared as ui
 
 f = ui.sidebar_filters()
@@ -18,7 +20,7 @@ if not cid or not str(cid).isdigit():
     st.page_link("pages/register.py", label=t("community.back", L), icon=":material/table_view:")
     st.stop()
 try:
-    d = ui.lib_call("trends", "community_detail", int(cid), public=f.public)
+    d = ui.cached(trends.community_detail, int(cid), public=f.public)
 except UserError as e:
     ui.show_user_error(e)
     st.stop()

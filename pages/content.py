@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import streamlit as st
 
-from lib import charts, fmt
-from lib.errors import UserError
-from lib.i18n import t
+from lib.present import charts
+from lib.office import fmt
+from lib.domain.errors import UserError
+from lib.figures import content
+from lib.present.i18n import t
 from pages import _shared as ui
 
 f = ui.sidebar_filters()
 L = f.lang
 try:
     s = ui.summary(f.programme, f.region, f.as_of)
-    items = ui.lib_call("content", "content_table", f.programme, f.region, s["as_of"])
-    lifts = ui.lib_call("content", "lifts", f.programme, f.region, s["as_of"])
-    funds = ui.lib_call("content", "funding_table", f.programme, f.region, s["as_of"])
-    subsidy = ui.lib_call("content", "subsidy_check", f.programme, f.region, s["as_of"])
+    items = ui.cached(content.content_table, f.programme, f.region, s["as_of"])
+    lifts = ui.cached(content.lifts, f.programme, f.region, s["as_of"])
+    funds = ui.cached(content.funding_table, f.programme, f.region, s["as_of"])
+    subsidy = ui.cached(content.subsidy_check, f.programme, f.region, s["as_of"])
 except UserError as e:
     ui.show_user_error(e)
     st.stop()

@@ -6,9 +6,15 @@ from datetime import date, timedelta
 
 import streamlit as st
 
-from lib import actions, discipline, dispatch, fmt, forecast, metrics, regions
-from lib.errors import UserError
-from lib.i18n import t
+from lib.review import actions
+from lib.figures import discipline
+from lib.review import dispatch
+from lib.office import fmt
+from lib.figures import forecast
+from lib.figures import metrics
+from lib.domain import regions
+from lib.domain.errors import UserError
+from lib.present.i18n import t
 from pages import _shared as ui
 from pages._auth import current_actor
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from lib import auth
-from lib.errors import UserError
-from lib.i18n import t
-from lib.settings import load_config
+from lib.access import auth
+from lib.domain.errors import UserError
+from lib.present.i18n import t
+from lib.domain.settings import load_config
 from pages import _auth
 from pages import _shared as ui
 

@@ -5,10 +5,13 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from lib import fmt, maps, regions
-from lib.errors import UserError
-from lib.i18n import t
-from lib.settings import load_config
+from lib.office import fmt
+from lib.present import maps
+from lib.domain import regions
+from lib.domain.errors import UserError
+from lib.figures import metrics
+from lib.present.i18n import t
+from lib.domain.settings import load_config
 from pages import _shared as ui
 
 f = ui.sidebar_filters()
@@ -36,7 +39,7 @@ def _features(rows_key: str, rows_: list[dict], stat: str, metric: str, lang: st
 
 
 features = _features(f"{f.programme}|{f.region}|{s['as_of']}", rows, f.stat, f.metric, L)
-register = ui.lib_call("metrics", "register_table", f.programme, s["as_of"], f.region, public=f.public)
+register = ui.cached(metrics.register_table, f.programme, s["as_of"], f.region, public=f.public)
 points = maps.community_points(register, L)
 cfg = load_config()
 # a county: zoom to its communities (they cluster around the county seat); larger regions: fit the counties

@@ -6,10 +6,14 @@ import streamlit as st
 
 from datetime import date
 
-from lib import charts, fmt, metrics, rankings, trends
-from lib.errors import UserError
-from lib.i18n import t
-from lib.settings import load_config
+from lib.present import charts
+from lib.office import fmt
+from lib.figures import metrics
+from lib.figures import rankings
+from lib.figures import trends
+from lib.domain.errors import UserError
+from lib.present.i18n import t
+from lib.domain.settings import load_config
 from pages import _shared as ui
 
 f = ui.sidebar_filters()
@@ -111,7 +115,7 @@ level = {"country": "province", "province": "prefecture", "prefecture": "county"
 if level is None:
     st.caption(t("overview.no_children", L))
 elif weeks:
-    series = trends.with_rates(ui.lib_call("trends", "weekly_series", f.programme, f.region, by="children"), f.metric)
+    series = trends.with_rates(ui.cached(trends.weekly_series, f.programme, f.region, by="children"), f.metric)
     series = series[series["week"] <= date.fromisoformat(s["as_of"])]
     title = t("overview.multiples", L, level=t(f"level.{level}", L), stat=t(f"kpi.{f.stat}", L))
     ui.chart(charts.children_rates(series, f.stat, L, title=title, large=f.projector), "multiples",

@@ -6,16 +6,18 @@ from datetime import date
 
 import streamlit as st
 
-from lib import charts, regions, trends
-from lib.errors import UserError
-from lib.i18n import t
+from lib.present import charts
+from lib.domain import regions
+from lib.figures import trends
+from lib.domain.errors import UserError
+from lib.present.i18n import t
 from pages import _shared as ui
 
 f = ui.sidebar_filters()
 L = f.lang
 try:
     s = ui.summary(f.programme, f.region, f.as_of)
-    series = ui.lib_call("trends", "weekly_series", f.programme, f.region)
+    series = ui.cached(trends.weekly_series, f.programme, f.region)
 except UserError as e:
     ui.show_user_error(e)
     st.stop()
@@ -33,7 +35,7 @@ ui.chart(charts.pace(one, f.metric, L, large=f.projector), "pace", png_name=f"pr
 
 has_children = bool(regions.children(f.region))
 if has_children and st.toggle(t("progress.compare", L), key="compare", bind="query-params"):
-    kids = trends.with_rates(ui.lib_call("trends", "weekly_series", f.programme, f.region, by="children"), f.metric)
+    kids = trends.with_rates(ui.cached(trends.weekly_series, f.programme, f.region, by="children"), f.metric)
     kids = kids[kids["week"] <= day]
     ui.chart(charts.children_rates(kids, f.stat, L, large=f.projector), "children",
              png_name=f"progress_children_{f.region}_{s['as_of']}")

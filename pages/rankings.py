@@ -5,9 +5,12 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from lib import charts, fmt, rankings, regions
-from lib.errors import UserError
-from lib.i18n import t
+from lib.present import charts
+from lib.office import fmt
+from lib.figures import rankings
+from lib.domain import regions
+from lib.domain.errors import UserError
+from lib.present.i18n import t
 from pages import _shared as ui
 
 f = ui.sidebar_filters()
@@ -34,7 +37,7 @@ with st.expander(t("rank.thresholds", L)):
 bands = rankings.Bands(ahead=ahead, behind=min(behind, ahead))
 
 try:
-    df = ui.lib_call("rankings", "ranking", f.programme, scope, f.as_of, metric=f.metric, stat=f.stat, by=by,
+    df = ui.cached(rankings.ranking, f.programme, scope, f.as_of, metric=f.metric, stat=f.stat, by=by,
                      bands=bands)
     s = ui.summary(f.programme, scope, f.as_of)
 except UserError as e:
@@ -100,7 +103,7 @@ export.insert(3, "band_label", [t(f"band.{b}" if b else "band.none", L) for b in
 ui.download_table(export, f"ranking_{scope}_{level}_{f.stat}_{s['as_of']}", "rank_dl", L)
 
 # --- the lists the dispatch and the bulletin name --------------------------------------------------
-lists = ui.lib_call("rankings", "pace_lists", f.programme, scope, f.as_of, metric=f.metric, by=by, bands=bands)
+lists = ui.cached(rankings.pace_lists, f.programme, scope, f.as_of, metric=f.metric, by=by, bands=bands)
 cols = st.columns(4)
 for col, key in zip(cols, ("ahead", "behind", "no_movement", "not_reported")):
     with col:

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import streamlit as st
 
-from lib import domain, exports
-from lib.errors import UserError
-from lib.i18n import t
-from lib.metrics import REGISTER_COLUMNS
+from lib.domain import vocabulary
+from lib.present import exports
+from lib.domain.errors import UserError
+from lib.figures import metrics
+from lib.present.i18n import t
+from lib.figures.metrics import REGISTER_COLUMNS
 from pages import _shared as ui
 
 f = ui.sidebar_filters()
 L = f.lang
 try:
     s = ui.summary(f.programme, f.region, f.as_of)
-    reg = ui.lib_call("metrics", "register_table", f.programme, s["as_of"], f.region, public=f.public)
+    reg = ui.cached(metrics.register_table, f.programme, s["as_of"], f.region, public=f.public)
 except UserError as e:
     ui.show_user_error(e)
     st.stop()
@@ -23,10 +25,10 @@ ui.page_header(f"{t('nav.register', L)} · {s['name']}", s, L)
 
 c1, c2 = st.columns([2, 3])
 query = c1.text_input(t("register.search", L), key="q", bind="query-params").strip()
-stage_names = [x.zh for x in domain.STAGES]
+stage_names = [x.zh for x in vocabulary.STAGES]
 stages = c2.multiselect(t("register.stage", L), stage_names, key="stages",
                         placeholder="全部阶段" if L == "zh" else "All stages",
-                        format_func=lambda z: z if L == "zh" else next(x.en for x in domain.STAGES if x.zh == z))
+                        format_func=lambda z: z if L == "zh" else next(x.en for x in vocabulary.STAGES if x.zh == z))
 
 view = reg
 if query:

@@ -7,10 +7,13 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from lib import auth, ingest, regions, templates
-from lib.errors import UserError
-from lib.i18n import t
-from lib.settings import load_config
+from lib.access import auth
+from lib.uploads import ingest
+from lib.domain import regions
+from lib.uploads import templates
+from lib.domain.errors import UserError
+from lib.present.i18n import t
+from lib.domain.settings import load_config
 from pages import _shared as ui
 
 f = ui.sidebar_filters()

@@ -21,8 +21,8 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from lib import demo
-from lib.store import forget_stores, open_store
+from lib.samples import demo
+from lib.store.engine import forget_stores, open_store
 
 PG_ADMIN_URL = os.environ.get("TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 BACKENDS = ("sqlite", "postgresql")

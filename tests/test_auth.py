@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from lib import admin, auth
-from lib.auth import Actor
-from lib.errors import NotFound, PermissionDenied, UserError
-from lib.models import AuditLog, Target, User, utcnow
+from lib.access import admin
+from lib.access import auth
+from lib.access.auth import Actor
+from lib.domain.errors import NotFound, PermissionDenied, UserError
+from lib.store.models import AuditLog, Target, User, utcnow
 
 ROOT = Path(__file__).resolve().parent.parent
 CD, CZ, XINING, HAIDONG = "630102", "630103", "630100", "630200"  # 城东区, 城中区, 西宁市, 海东市
@@ -90,18 +91,6 @@ def test_expired_session_can_only_read():
 def test_a_bare_string_is_not_an_actor():
     with pytest.raises(TypeError):
         auth.require("admin", "target")
-
-
-def test_check_rows_in_scope_names_each_foreign_row():
-    rows = {5: CD, 6: CZ, 7: CD, 8: "632801", 9: None}
-    issues = auth.check_rows_in_scope(clerk(), rows)
-    assert [i.row for i in issues] == [6, 8]
-    assert all(i.severity == "error" and i.column == "county" for i in issues)
-    assert "第6行" in issues[0].message and "城中区" in issues[0].message and "cd_clerk" in issues[0].message
-    assert auth.check_rows_in_scope(clerk(XINING), {1: CD, 2: CZ}) == []
-    assert auth.check_rows_in_scope(ADMIN, rows) == []
-    refused = auth.check_rows_in_scope(LEADER, {3: CD})
-    assert len(refused) == 1 and refused[0].row == 3
 
 
 # --- accounts, passwords, lockout (both stores) --------------------------------------------------
@@ -308,8 +297,8 @@ def test_cli_user_commands(sqlite_demo_url, tmp_path):
 
 def test_cli_import_obeys_the_users_scope(sqlite_demo_url, tmp_path):
     """`import --user NAME` acts as that account: a county clerk cannot import another county's rows."""
-    from lib import templates
-    from lib.store import open_store
+    from lib.uploads import templates
+    from lib.store.engine import open_store
 
     store = open_store(sqlite_demo_url, read_only=False)
     auth.create_user(store, SYSTEM, "cd_clerk", "district", "correct horse", scope_adcode=CD)
@@ -326,7 +315,7 @@ def test_cli_import_obeys_the_users_scope(sqlite_demo_url, tmp_path):
 def test_sign_in_page_locks_out_and_signs_in(sqlite_demo_url, monkeypatch):
     from streamlit.testing.v1 import AppTest
 
-    from lib.store import open_store
+    from lib.store.engine import open_store
 
     monkeypatch.setenv("DATABASE_URL", sqlite_demo_url)
     monkeypatch.setenv("DASHBOARD_PUBLIC", "0")
@@ -349,7 +338,7 @@ def test_sign_in_page_locks_out_and_signs_in(sqlite_demo_url, monkeypatch):
 def test_admin_screen_sets_a_target_and_refuses_non_admins(sqlite_demo_url, monkeypatch):
     from streamlit.testing.v1 import AppTest
 
-    from lib.store import open_store
+    from lib.store.engine import open_store
 
     monkeypatch.setenv("DATABASE_URL", sqlite_demo_url)
     monkeypatch.setenv("DASHBOARD_PUBLIC", "0")

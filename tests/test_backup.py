@@ -12,11 +12,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from lib import admin, auth, backup, metrics
-from lib.auth import Actor
-from lib.errors import PermissionDenied, ReadOnlyStore, UserError
-from lib.models import AuditLog, Project, Target, User
-from lib.store import open_store
+from lib.access import admin
+from lib.access import auth
+from lib.store import backup
+from lib.figures import metrics
+from lib.access.auth import Actor
+from lib.domain.errors import PermissionDenied, ReadOnlyStore, UserError
+from lib.store.models import AuditLog, Project, Target, User
+from lib.store.engine import open_store
 
 ROOT = Path(__file__).resolve().parent.parent
 ADMIN = Actor(username="boss", role="admin")
@@ -45,7 +48,7 @@ def test_round_trip_restores_identical_figures(fresh_demo_store, tmp_path, porta
         s.execute(Project.__table__.delete().where(Project.code == "QT-01"))
     assert figures(store) != before
     version = store.data_version()
-    backup.restore(store, tmp_path / "b.bak")
+    admin.restore(store, tmp_path / "b.bak")
     assert figures(store) == before and counts(store) == before_counts
     assert store.data_version() > version  # caches keyed on the old version are not reused
     # the account (and its password) came back; new ids continue after the restored ones
@@ -61,12 +64,12 @@ def test_sqlite_backup_restores_into_postgresql(sqlite_demo_url, pg_databases, t
     before = figures(src)
     backup.backup(src, tmp_path / "qinghai.db")
     dst = open_store(pg_databases.create(), read_only=False)
-    backup.restore(dst, tmp_path / "qinghai.db")
+    admin.restore(dst, tmp_path / "qinghai.db")
     assert figures(dst) == before
     # and back again, PostgreSQL -> portable zip -> a new SQLite file
     backup.backup(dst, tmp_path / "qinghai.zip")
     again = open_store(f"sqlite:///{tmp_path / 'again.db'}", read_only=False)
-    backup.restore(again, tmp_path / "qinghai.zip")
+    admin.restore(again, tmp_path / "qinghai.zip")
     assert figures(again) == before
 
 
@@ -106,7 +109,7 @@ def test_restore_refuses_what_is_not_a_backup_and_changes_nothing(fresh_demo_sto
         f.write_bytes(content)
     before = figures(store)
     with pytest.raises(UserError, match=needle):
-        backup.restore(store, f)
+        admin.restore(store, f)
     assert figures(store) == before
     assert not Path("/tmp/evil.jsonl").exists()
 
@@ -125,7 +128,7 @@ def test_a_failing_restore_changes_nothing(fresh_demo_store, tmp_path):
     admin.set_target(store, ADMIN, 1, "630102", "households", 7)
     before = figures(store)
     with pytest.raises(UserError, match="未做任何修改"):
-        backup.restore(store, broken)
+        admin.restore(store, broken)
     assert figures(store) == before
 
 
@@ -133,10 +136,10 @@ def test_only_administrators_restore_and_never_into_a_read_only_store(fresh_demo
     store = fresh_demo_store
     backup.backup(store, tmp_path / "b.zip", portable=True)
     with pytest.raises(PermissionDenied):
-        backup.restore(store, tmp_path / "b.zip", actor=Actor(username="lead", role="leader"))
+        admin.restore(store, tmp_path / "b.zip", actor=Actor(username="lead", role="leader"))
     ro = open_store(store.url, read_only=True)
     with pytest.raises(ReadOnlyStore):
-        backup.restore(ro, tmp_path / "b.zip")
+        admin.restore(ro, tmp_path / "b.zip")
 
 
 def test_cli_backup_and_restore(sqlite_demo_url, tmp_path):

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from lib.settings import SETTINGS
+from lib.domain.settings import SETTINGS
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")

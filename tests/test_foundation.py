@@ -9,10 +9,12 @@ import sys
 import pytest
 from sqlalchemy import func, select
 
-from lib import demo, metrics, regions
-from lib.errors import AmbiguousName, NotFound, StoreUnavailable, UserError
-from lib.models import AuditLog, ProgressReport, Project
-from lib.store import open_store
+from lib.samples import demo
+from lib.figures import metrics
+from lib.domain import regions
+from lib.domain.errors import AmbiguousName, NotFound, StoreUnavailable, UserError
+from lib.store.models import AuditLog, ProgressReport, Project
+from lib.store.engine import open_store
 
 
 # --- geography --------------------------------------------------------------------------
@@ -74,7 +76,7 @@ def test_init_is_idempotent(empty_store):
 
 
 def regions_table():
-    from lib.models import Region
+    from lib.store.models import Region
 
     return Region
 

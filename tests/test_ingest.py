@@ -15,8 +15,11 @@ import pandas as pd
 import pytest
 from sqlalchemy import select, text
 
-from lib import auth, ingest, metrics, templates
-from lib.models import Base, ProgressReport, Project, ProjectRevision, Upload
+from lib.access import auth
+from lib.uploads import ingest
+from lib.figures import metrics
+from lib.uploads import templates
+from lib.store.models import Base, ProgressReport, Project, ProjectRevision, Upload
 
 WEEK = date(2021, 12, 3)  # the first week after the demo's last report (2021-11-26)
 CD = "630102"  # 城东区

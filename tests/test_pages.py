@@ -13,9 +13,16 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lib import charts, content, fmt, maps, metrics, rankings, regions, trends
-from lib.models import Programme, Project
-from lib.store import audit, open_store
+from lib.present import charts
+from lib.figures import content
+from lib.office import fmt
+from lib.present import maps
+from lib.figures import metrics
+from lib.figures import rankings
+from lib.domain import regions
+from lib.figures import trends
+from lib.store.models import Programme, Project
+from lib.store.engine import audit, open_store
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")

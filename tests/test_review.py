@@ -13,9 +13,17 @@ from docx import Document
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from lib import actions, auth, bulletin, discipline, dispatch, fmt, forecast, metrics, rankings
-from lib.errors import UserError
-from lib.models import AuditLog, Programme, ProgressReport, Project, Upload
+from lib.review import actions
+from lib.access import auth
+from lib.review import bulletin
+from lib.figures import discipline
+from lib.review import dispatch
+from lib.office import fmt
+from lib.figures import forecast
+from lib.figures import metrics
+from lib.figures import rankings
+from lib.domain.errors import UserError
+from lib.store.models import AuditLog, Programme, ProgressReport, Project, Upload
 
 LEADER = auth.Actor(username="zhang_leader", role="leader", scope_adcode="630000", display_name="张组长")
 W24 = date(2021, 6, 18)

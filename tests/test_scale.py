@@ -14,8 +14,10 @@ import pandas as pd
 import pytest
 from sqlalchemy import select, update
 
-from lib import metrics, rollups, synth
-from lib.models import CountyRollup, ProgressReport, Project, RollupState
+from lib.figures import metrics
+from lib.figures import rollups
+from lib.samples import synth
+from lib.store.models import CountyRollup, ProgressReport, Project, RollupState
 
 QINGHAI = 1
 # Reporting Fridays, a month end, a Tuesday, before the first report, before registration, after the last.
@@ -146,7 +148,7 @@ def test_rollups_cli_exit_codes(sqlite_demo_url):
     ok = run("--programme", "1", "--check")
     assert ok.returncode == 0, ok.stderr
     assert json.loads(ok.stdout)["ok"] is True
-    from lib.store import forget_stores, open_store
+    from lib.store.engine import forget_stores, open_store
 
     store = open_store(sqlite_demo_url, read_only=False)
     with store.write() as s:  # tamper with one figure behind the triggers' back
@@ -180,7 +182,7 @@ def test_synth_is_deterministic_and_rollups_match(empty_store, tmp_path):
     assert summ["totals"]["communities"]["registered"] == 300 and len(summ["children"]) == 34
 
     # same seed on another store: the same checksum; another seed: a different one
-    from lib.store import open_store
+    from lib.store.engine import open_store
 
     other = open_store(f"sqlite:///{tmp_path / 'other.db'}", read_only=False, migrate=True)
     c = synth.load(other, 300, 6, seed=7, log=lambda *_: None)

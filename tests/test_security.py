@@ -22,11 +22,18 @@ from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
-from lib import actions, admin, auth, backup, bulletin, discipline, ingest, metrics
-from lib.auth import Actor
-from lib.errors import PermissionDenied, ReadOnlyStore, UserError
-from lib.models import AuditLog, Project, Upload
-from lib.store import open_store
+from lib.review import actions
+from lib.access import admin
+from lib.access import auth
+from lib.store import backup
+from lib.review import bulletin
+from lib.figures import discipline
+from lib.uploads import ingest
+from lib.figures import metrics
+from lib.access.auth import Actor
+from lib.domain.errors import PermissionDenied, ReadOnlyStore, UserError
+from lib.store.models import AuditLog, Project, Upload
+from lib.store.engine import open_store
 
 ROOT = Path(__file__).resolve().parent.parent
 CD, CZ = "630102", "630103"
@@ -87,7 +94,7 @@ def _writes(store):
         ("draft_save", lambda a: bulletin.save_text(store, 1, "2021-06", "intro", "文字", actor=a)),
         ("draft_reset", lambda a: bulletin.reset_text(store, 1, "2021-06", "intro", actor=a)),
         ("calendar", lambda a: discipline.set_calendar(store, 1, weekday=3, deadline_hhmm="18:00", actor=a)),
-        ("restore", lambda a: backup.restore(store, ROOT / "no-such-backup.zip", actor=a)),
+        ("restore", lambda a: admin.restore(store, ROOT / "no-such-backup.zip", actor=a)),
     ]
 
 
@@ -146,7 +153,7 @@ def test_read_only_sqlite_cannot_be_written_even_by_raw_sql(sqlite_demo_url):
 def test_read_only_postgresql_refuses_raw_sql_and_the_reader_role_even_when_switched_off(pg_databases, pg_admin):
     url = pg_databases.create()
     rw = open_store(url, read_only=False, migrate=True)
-    from lib import demo
+    from lib.samples import demo
 
     demo.load_demo(rw)
     ro = open_store(url, read_only=True)
@@ -174,7 +181,7 @@ def test_read_only_postgresql_refuses_raw_sql_and_the_reader_role_even_when_swit
         assert metrics.summary(pub, 1)["totals"]["households"]["target"] == 51500
     finally:
         reader.dispose()
-        from lib.store import forget_stores
+        from lib.store.engine import forget_stores
 
         forget_stores()
         with pg_admin.connect() as c:

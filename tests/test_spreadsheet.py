@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from lib.spreadsheet import (
+from lib.uploads.reader import (
     FIELD_LABELS_ZH,
     FIELD_SYNONYMS,
     FIELD_TYPES,

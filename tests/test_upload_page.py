@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lib import auth, metrics
-from lib.store import forget_stores, open_store
+from lib.access import auth
+from lib.figures import metrics
+from lib.store.engine import forget_stores, open_store
 from tests.test_ingest import CD, WEEK, first_started_not_finished, progress_rows, xlsx
 
 PASSWORD = "Qinghai-2021-renovation"

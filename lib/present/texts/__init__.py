@@ -1,0 +1,2 @@
+"""Interface texts by area, merged by lib.present.i18n.
+"""

@@ -1,0 +1,536 @@
+"""Monthly bulletin (月通报), drafted from the figures for a chosen month.
+
+The cut-off of a month is its last reporting week: the latest reported date on
+or before the month's last day (June 2021 → 25 June). Every figure and table
+is computed here from `metrics`, `rankings` and `discipline` as of that date
+and cannot be edited; people edit only the narrative paragraphs
+(`EDITABLE_SECTIONS`), stored per programme, month and section in
+`bulletin_draft` and audited.
+
+The rules that decide who is named are stated in the bulletin itself:
+
+* praised (通报表扬): start rate (households) at or ahead of the calendar pace
+  (band ``ahead`` of `rankings`) and ranked in the top `top_n`;
+* slow (进度明显滞后): band ``behind`` of `rankings` (below the pace by more
+  than the band's margin);
+* no movement (推进停滞): `rankings.pace_lists` ``no_movement`` (no new start
+  and no new completion over the last two reporting weeks, communities left to
+  start);
+* not reporting (报送不及时): at least one week of the month not reported on
+  time (`discipline`).
+
+The Word document follows the conventions of official documents (GB/T 9704):
+A4, margins 3.7/3.5/2.8/2.6 cm, title in a 小标宋-like serif at 二号 (22 pt),
+body at 三号 (16 pt) with a fixed 28 pt line, headings 一、 in a 黑体-like
+sans and （一） in bold, page numbers "— n —" in the footer, tables within
+the text width. The fonts are Noto CJK (the free fonts installed here); an
+office can change `FONT_*` to 方正小标宋简体/仿宋_GB2312/黑体.
+"""
+
+from __future__ import annotations
+
+import calendar
+import io
+import logging
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+import pandas as pd
+from sqlalchemy import delete, select
+
+from lib.access import auth
+from lib.figures import discipline
+from lib.domain import vocabulary
+from lib.office import word as doc
+from lib.office import fmt
+from lib.figures import metrics
+from lib.figures import rankings
+from lib.domain import regions
+from lib.domain.errors import UserError
+from lib.store.models import BulletinDraft
+from lib.store.engine import Store, audit
+from lib.figures import trends
+
+log = logging.getLogger(__name__)
+
+# --- the month's cut-off and its figures --------------------------------------------------
+
+@dataclass(frozen=True)
+class Rule:
+    """Who the bulletin praises and names (configurable)."""
+
+    top_n: int = 5                       # praise at most the top N counties that are ahead of pace
+    metric: str = "households"           # the rate that ranks: households or communities
+    bands: rankings.Bands = field(default_factory=lambda: rankings.DEFAULT_BANDS)
+
+    def describe_behind(self) -> str:
+        b = self.bands
+        return (f"户数开工率低于序时进度的{round(b.behind * 100)}%且差距超过{fmt.pct(b.slack, 0)[:-1]}个百分点"
+                if self.metric == "households" else
+                f"小区开工率低于序时进度的{round(b.behind * 100)}%且差距超过{fmt.pct(b.slack, 0)[:-1]}个百分点")
+
+
+def parse_month(month: str) -> tuple[int, int]:
+    try:
+        y, m = (int(x) for x in str(month).strip().split("-")[:2])
+        date(y, m, 1)
+        return y, m
+    except (ValueError, TypeError):
+        raise UserError(f"月份“{month}”格式不正确，请写成 YYYY-MM（如 2021-06）。",
+                        f"Bad month {month!r}: use YYYY-MM.") from None
+
+
+def cutoff(store: Store, programme_id: int, month: str) -> date:
+    """The month's last reporting week: the latest report date on or before the month's last day."""
+    y, m = parse_month(month)
+    last = date(y, m, calendar.monthrange(y, m)[1])
+    days = [d for d in metrics.report_dates(store, programme_id) if d <= last]
+    if not days or days[-1] < date(y, m, 1) - timedelta(days=6):
+        raise UserError(f"{y}年{m}月没有进度填报数据，无法生成月通报，请选择有填报数据的月份。",
+                        f"No progress reported in {y}-{m:02d}.")
+    return days[-1]
+
+
+def _prev_cutoff(store: Store, programme_id: int, day: date) -> date | None:
+    first = day.replace(day=1)
+    days = [d for d in metrics.report_dates(store, programme_id) if d < first]
+    return days[-1] if days else None
+
+
+def _month_weeks(store: Store, prog, y: int, m: int, until: date) -> list[date]:
+    return [w for w in discipline.reporting_weeks(store, prog, until) if (w.year, w.month) == (y, m)]
+
+
+def _scope_words(adcode: str) -> tuple[str, str, str]:
+    """(全省/全市/全县, child level word, the addressee line)."""
+    r = regions.get(adcode)
+    if r.level == "province":
+        return "全省", "市（州）", "各市（州）住房和城乡建设局："
+    if r.level == "prefecture":
+        return "全市", "县（市、区）", "各县（市、区）住房和城乡建设局："
+    return "全县", "乡镇（街道）", "各乡镇人民政府、各街道办事处，县直有关单位："
+
+
+def issuer_default(adcode: str) -> str:
+    r = regions.get(adcode)
+    return f"{r.name}住房和城乡建设{'厅' if r.level == 'province' else '局'}"
+
+
+def issued_on_default(y: int, m: int) -> date:
+    """The first working day of the next month (Monday to Friday)."""
+    d = date(y + (m == 12), m % 12 + 1, 1)
+    while d.weekday() >= 5:
+        d += timedelta(days=1)
+    return d
+
+
+def monthly_bulletin(store: Store, programme_id: int | str, month: str, *, rule: Rule = Rule(),
+                     public: bool = False) -> dict:
+    """Everything the bulletin states for `month` ('2021-06'), computed from lib; no text edits applied."""
+    prog = metrics.get_programme(store, programme_id)
+    y, m = parse_month(month)
+    day = cutoff(store, prog.id, month)
+    prev = _prev_cutoff(store, prog.id, day)
+    s = metrics.summary(store, prog.id, as_of=day)
+    s_prev = metrics.summary(store, prog.id, as_of=prev) if prev else None
+    by_pref = rankings.ranking(store, prog.id, None, day, metric=rule.metric, by="prefecture", bands=rule.bands)
+    by_county = rankings.ranking(store, prog.id, None, day, metric=rule.metric, by="county", bands=rule.bands)
+    completion = rankings.ranking(store, prog.id, None, day, metric=rule.metric, stat="completion_rate",
+                                  by="county", bands=rule.bands)
+    lists = rankings.pace_lists(store, prog.id, None, day, metric=rule.metric, by="county", bands=rule.bands)
+    if not by_county.empty:
+        comp = completion.set_index("adcode")["rate"]
+        by_county["completion_rate"] = by_county["adcode"].map(comp)
+        all_r = regions.all_regions()
+        by_county["prefecture"] = by_county["adcode"].map(
+            lambda a: all_r[all_r[a].prefecture].short_name if all_r[a].prefecture else "")
+    ahead = by_county[by_county["band"] == "ahead"] if not by_county.empty else by_county
+    praised = ahead[ahead["rank"] <= rule.top_n] if not ahead.empty else ahead
+    weeks = _month_weeks(store, prog, y, m, day)
+    rec = discipline.county_record(store, prog.id, day, weeks=len(weeks)) if weeks else pd.DataFrame()
+    late = rec[(rec["missing"] + rec["late"]) > 0].sort_values(["missing", "late", "adcode"],
+                                                               ascending=[False, False, True]) if len(rec) else rec
+    problems = None
+    if not public:
+        reg = metrics.register_table(store, prog.id, as_of=day)
+        if len(reg) and "problems" in reg.columns:
+            open_ = reg[reg["problems"].notna() & (reg["problems"].astype(str).str.strip() != "")]
+            problems = open_["problems"].value_counts()
+    scope, child_word, addressee = _scope_words(prog.region_adcode)
+    return {
+        "programme": prog.id, "programme_name": prog.name, "region": prog.region_adcode,
+        "region_name": regions.get(prog.region_adcode).name, "source_doc": prog.source_doc, "demo": prog.is_demo,
+        "month": f"{y}-{m:02d}", "year": y, "month_no": m, "cutoff": day, "prev_cutoff": prev,
+        "season": (prog.season_start, prog.season_end), "scope": scope, "child_word": child_word,
+        "default_addressee": addressee, "rule": rule, "public": public,
+        "summary": s, "summary_prev": s_prev,
+        "prefectures": by_pref, "counties": by_county,
+        "praised": praised.reset_index(drop=True) if len(praised) else praised,
+        "behind": lists["behind"], "no_movement": lists["no_movement"],
+        "late_reporting": late.reset_index(drop=True) if len(late) else late, "month_weeks": weeks,
+        "problems": problems,
+        "issued_on": issued_on_default(y, m),
+    }
+
+
+# --- editable narrative -----------------------------------------------------------------
+
+EDITABLE_SECTIONS = ("addressee", "intro", "praise_remark", "criticism_remark", "requirements", "issuer")
+SECTION_ZH = {"addressee": "主送单位", "intro": "开头段", "praise_remark": "表扬段结语",
+              "criticism_remark": "批评段结语", "requirements": "下一步工作要求", "issuer": "落款单位"}
+
+
+def default_texts(b: dict) -> dict[str, str]:
+    """The narrative the office starts from; figures never appear here (they are filled in by lib)."""
+    y, m = b["year"], b["month_no"]
+    basis = ""
+    if b["source_doc"] and "〔" in b["source_doc"]:
+        doc = b["source_doc"]
+        name = doc[doc.find("《"):doc.find("》") + 1] if "《" in doc else ""
+        number = doc[doc.find("（") + 1:doc.rfind("）")] if "（" in doc else ""
+        basis = f"为贯彻落实{name}（{number}），" if name and number else ""
+    scope = b["scope"]
+    next_m = m % 12 + 1
+    return {
+        "addressee": b["default_addressee"],
+        "intro": f"{basis}按照“周调度、月通报”工作机制，现将{y}年{m}月份{scope}城镇老旧小区改造工作进展情况通报如下：",
+        "praise_remark": "希望受到表扬的地区再接再厉，保持良好势头，在确保质量安全的前提下加快推进，"
+                         "为全面完成年度目标任务作出更大贡献。",
+        "criticism_remark": "上述地区要高度重视，认真查找进度滞后的原因，制定切实可行的整改措施，"
+                            "明确时间节点和责任人，倒排工期、挂图作战，尽快扭转被动局面。"
+                            "对连续两个月进度明显滞后的地区，将按照有关规定进行约谈。",
+        "requirements": "\n".join([
+            f"（一）加快项目开工。各地要对照年度目标任务，逐个小区梳理未开工项目的前期手续、资金落实和居民意愿情况，"
+            f"倒排工期，确保{next_m}月底前应开尽开，充分利用施工黄金期抢抓进度。",
+            "（二）强化质量安全管理。严格落实参建各方主体责任，加强施工现场安全管理和工程质量监督，"
+            "严禁为赶进度降低标准、压缩合理工期。",
+            "（三）加快资金拨付。各地要加快中央和省级补助资金的拨付使用，及时落实地方配套资金，"
+            "按工程进度足额支付，提高资金使用效益。",
+            "（四）严格报送纪律。各地要于每周规定时限前如实报送项目进度，做到数据真实、准确、完整，"
+            "对迟报、漏报、错报的地区将在月度通报中予以点名。",
+        ]),
+        "issuer": issuer_default(b["region"]),
+    }
+
+
+def texts(store: Store, programme_id: int, month: str, b: dict | None = None) -> dict[str, str]:
+    """The narrative as it stands: the saved edits over the defaults."""
+    base = default_texts(b) if b is not None else {}
+    with store.session() as s:
+        rows = s.execute(select(BulletinDraft.section, BulletinDraft.text)
+                         .where(BulletinDraft.programme_id == int(programme_id),
+                                BulletinDraft.period == month)).all()
+    base.update({k: v for k, v in rows if k in EDITABLE_SECTIONS})
+    return base
+
+
+def save_text(store: Store, programme_id: int, month: str, section: str, text: str, *, actor: "auth.Actor") -> None:
+    """Save one edited narrative section (audited). Figures and tables are not editable."""
+    actor = auth.require(actor, "bulletin")  # leaders and admins; from here on the name the audit records
+    if section not in EDITABLE_SECTIONS:
+        raise UserError("该部分由系统根据数据生成，不能手工修改。", f"Section {section!r} is generated and not editable.")
+    text = (text or "").strip()
+    if not text:
+        raise UserError(f"“{SECTION_ZH[section]}”不能为空；如需恢复默认文字，请点击“恢复默认”。",
+                        "The text is empty; use reset to go back to the default.")
+    y, m = parse_month(month)
+    period = f"{y}-{m:02d}"
+    with store.write() as s:
+        row = _draft_row(s, programme_id, period, section)
+        before = row.text if row else None
+        if row is None:
+            s.add(BulletinDraft(programme_id=int(programme_id), period=period, section=section, text=text,
+                                updated_by=actor))
+        else:
+            row.text, row.updated_by, row.updated_at = text, actor, datetime.utcnow()
+        audit(s, actor, "bulletin.edit", "bulletin_draft", f"{period}/{section}", programme_id=int(programme_id),
+              before={"text": before}, after={"text": text})
+
+
+def _draft_row(s, programme_id: int, period: str, section: str) -> BulletinDraft | None:
+    return s.scalar(select(BulletinDraft).where(BulletinDraft.programme_id == int(programme_id),
+                                                BulletinDraft.period == period, BulletinDraft.section == section))
+
+
+def reset_text(store: Store, programme_id: int, month: str, section: str, *, actor: "auth.Actor") -> None:
+    """Drop an edited section so the default text is used again (audited)."""
+    actor = auth.require(actor, "bulletin")
+    y, m = parse_month(month)
+    period = f"{y}-{m:02d}"
+    with store.write() as s:
+        row = _draft_row(s, programme_id, period, section)
+        if row is None:
+            return
+        s.execute(delete(BulletinDraft).where(BulletinDraft.id == row.id))
+        audit(s, actor, "bulletin.reset", "bulletin_draft", f"{period}/{section}", programme_id=int(programme_id),
+              before={"text": row.text})
+
+
+# --- the fixed, figure-bearing paragraphs ---------------------------------------------------
+
+def _md(d: date) -> str:
+    return f"{d.month}月{d.day}日"
+
+
+def _pt(x: float) -> str:
+    return f"{abs(x) * 100 + 1e-9:.1f}"
+
+
+def overall_paragraphs(b: dict) -> list[str]:
+    s, sp = b["summary"], b["summary_prev"]
+    c, hh, inv = s["totals"]["communities"], s["totals"]["households"], s["totals"]["investment_wan"]
+    exp = s["expected_share"]
+    day, scope = b["cutoff"], b["scope"]
+    ss, se = b["season"]
+    rate = hh["start_rate"] or 0
+    cmp = (f"高于序时进度{_pt(rate - exp)}个百分点" if rate > exp + 1e-9 else
+           f"低于序时进度{_pt(exp - rate)}个百分点" if rate < exp - 1e-9 else "与序时进度持平")
+    p1 = (f"截至{day.year}年{_md(day)}（{b['month_no']}月份最后一个填报周），{scope}累计开工改造城镇老旧小区"
+          f"{fmt.exact(c['started'])}个、{fmt.count(hh['started'], '户')}，分别占年度目标任务"
+          f"（{fmt.exact(c['target'])}个、{fmt.count(hh['target'], '户')}）的{fmt.pct(c['start_rate'])}和"
+          f"{fmt.pct(hh['start_rate'])}。按施工季（{int(ss[:2])}月{int(ss[3:])}日至{int(se[:2])}月{int(se[3:])}日）"
+          f"测算，序时进度应完成{fmt.pct(exp)}，户数开工率{cmp}。")
+    p2 = (f"累计完工小区{fmt.exact(c['completed'])}个、{fmt.count(hh['completed'], '户')}，户数完工率"
+          f"{fmt.pct(hh['completion_rate'])}。累计完成投资{fmt.money_wan(inv['invested'])}，占台账计划投资"
+          f"{fmt.money_wan(inv['registered'])}的{fmt.pct(inv['invest_rate'])}；累计资金支付"
+          f"{fmt.money_wan(inv['paid'])}，占已完成投资的{fmt.pct(inv['pay_rate'])}。")
+    if sp:
+        pc, ph = sp["totals"]["communities"], sp["totals"]["households"]
+        p3 = (f"与上月（截至{_md(b['prev_cutoff'])}）相比，本月新开工小区{fmt.exact(c['started'] - pc['started'])}个、"
+              f"{fmt.count(hh['started'] - ph['started'], '户')}，新完工小区{fmt.exact(c['completed'] - pc['completed'])}个、"
+              f"{fmt.count(hh['completed'] - ph['completed'], '户')}，完成投资"
+              f"{fmt.money_wan((inv['invested'] or 0) - (sp['totals']['investment_wan']['invested'] or 0))}。")
+    else:
+        p3 = f"本月为年度首次通报，上述开工、完工和投资均为本月完成。"
+    return [p1, p2, p3]
+
+
+def _band_counts(df: pd.DataFrame) -> str:
+    n = {k: int((df["band"] == k).sum()) for k in ("ahead", "watch", "behind")}
+    parts = [f"{n['ahead']}个快于序时进度"]
+    if n["watch"]:
+        parts.append(f"{n['watch']}个略慢于序时进度")
+    if n["behind"]:
+        parts.append(f"{n['behind']}个明显滞后")
+    return "，".join(parts)
+
+
+def prefecture_table(b: dict) -> pd.DataFrame:
+    df = b["prefectures"]
+    return pd.DataFrame({"排名": df["rank"], "市（州）": df["short_name"], "目标任务（户）": df["target"],
+                         "已开工（户）": df["started"], "开工率": df["rate"].map(fmt.pct),
+                         "较序时进度（百分点）": (df["gap"] * 100).map(lambda v: f"{v:+.1f}"),
+                         "已完工（户）": df["completed"],
+                         "进度评价": df["band"].map(lambda x: {"ahead": "快于序时", "watch": "略慢于序时",
+                                                           "behind": "明显滞后"}.get(x, "—"))})
+
+
+def county_table(b: dict) -> pd.DataFrame:
+    df = b["counties"]
+    return pd.DataFrame({"排名": df["rank"], "市（州）": df["prefecture"], "县（市、区）": df["name"],
+                         "目标任务（户）": df["target"], "已开工（户）": df["started"], "开工率": df["rate"].map(fmt.pct),
+                         "较序时（百分点）": (df["gap"] * 100).map(lambda v: f"{v:+.1f}"),
+                         "完工率": df["completion_rate"].map(fmt.pct),
+                         "评价": df["band"].map(lambda x: {"ahead": "领先", "watch": "略慢", "behind": "滞后"}.get(x, "—"))})
+
+
+def praise_paragraph(b: dict) -> str:
+    p = b["praised"]
+    rule = b["rule"]
+    what = "户数开工率" if rule.metric == "households" else "小区开工率"
+    if len(p) == 0:
+        return f"本月没有{what}快于序时进度且排名前{rule.top_n}位的{b['child_word']}。"
+    names = "、".join(f"{r['name']}（{fmt.pct(r['rate'])}）" for _, r in p.iterrows())
+    return (f"截至{_md(b['cutoff'])}，{what}快于序时进度且排名{b['scope']}前{rule.top_n}位的{names}"
+            f"工作推进有力、成效明显，予以通报表扬。")
+
+
+def named_paragraphs(b: dict) -> list[tuple[str, str]]:
+    """(heading, text) for each way a county can be named; text says the rule and the names."""
+    rule, day = b["rule"], b["cutoff"]
+    out = []
+    behind = b["behind"]
+    if behind:
+        names = "、".join(f"{r['name']}（{fmt.pct(r['rate'])}，序时{fmt.pct(r['expected'])}）" for r in behind)
+        out.append(("进度明显滞后", f"截至{_md(day)}，{rule.describe_behind()}的有{len(behind)}个：{names}。"))
+    else:
+        out.append(("进度明显滞后", f"截至{_md(day)}，没有{rule.describe_behind()}的地区。"))
+    nm = b["no_movement"]
+    if nm:
+        names = "、".join(r["name"] for r in nm)
+        out.append(("推进停滞", f"截至{_md(day)}，连续两个填报周无新开工、无新完工且仍有小区未开工的有{len(nm)}个：{names}。"))
+    late = b["late_reporting"]
+    if len(late):
+        def part(r):
+            bits = []
+            if r["missing"]:
+                bits.append(f"未报{int(r['missing'])}次")
+            if r["late"]:
+                bits.append(f"迟报{int(r['late'])}次")
+            return f"{r['name']}（{'、'.join(bits)}）"
+        names = "、".join(part(r) for _, r in late.iterrows())
+        out.append(("报送不及时", f"{b['month_no']}月份共{len(b['month_weeks'])}个填报周，有1周及以上未按时报送进度的有"
+                                  f"{len(late)}个：{names}。"))
+    return out
+
+
+def problems_paragraph(b: dict) -> str | None:
+    pr = b["problems"]
+    if pr is None:
+        return None
+    if pr.empty:
+        return "本月各地填报中未反映需要协调解决的问题。"
+    items = "；".join(f"{k}（{int(v)}个小区）" for k, v in pr.head(6).items())
+    return f"截至{_md(b['cutoff'])}，各地填报的{int(pr.sum())}个小区反映了需要协调解决的问题，主要有：{items}。"
+
+
+# --- charts -----------------------------------------------------------------------------
+
+def charts_png(store: Store, b: dict) -> list[tuple[str, bytes]]:
+    """Two figures rendered by kaleido (Chromium): prefectures' start rates against the pace, and the
+    province's weekly cumulative starts against the pace. Empty when no static renderer works."""
+    try:
+        import kaleido
+        import plotly.graph_objects as go
+        import plotly.io as pio
+
+    except ImportError:
+        return []
+    df = b["prefectures"]
+    if df.empty:
+        return []
+    font = dict(family="Noto Sans CJK SC", size=22, color="#222")
+    colors = df["band"].map({"ahead": "#2e7d32", "watch": "#f9a825", "behind": "#c62828"}).fillna("#777")
+    f1 = go.Figure(go.Bar(x=df["short_name"], y=df["rate"] * 100, marker_color=list(colors),
+                          text=[fmt.pct(v) for v in df["rate"]], textposition="outside"))
+    exp = b["summary"]["expected_share"] * 100
+    f1.add_hline(y=exp, line_dash="dash", line_color="#1565c0",
+                 annotation_text=f"序时进度 {exp:.1f}%", annotation_position="top right")
+    f1.update_layout(font=font, template="simple_white", margin=dict(l=60, r=20, t=30, b=60),
+                     yaxis_title="户数开工率（%）", yaxis_range=[0, max(105, float(df["rate"].max() * 110))],
+                     showlegend=False)
+    weeks = [w for w in metrics.report_dates(store, b["programme"]) if w <= b["cutoff"]]
+    figs = [("各市（州）户数开工率与序时进度", f1)]
+    series = trends.weekly_series(store, b["programme"], weeks=weeks) if weeks else pd.DataFrame()
+    if len(series):
+        tgt = series["target_households"].iloc[-1] or 0
+        f2 = go.Figure()
+        f2.add_trace(go.Scatter(x=series["week"], y=series["started_households"] / 10_000, name="累计开工",
+                                mode="lines+markers", line=dict(color="#2e7d32", width=3)))
+        f2.add_trace(go.Scatter(x=series["week"], y=series["completed_households"] / 10_000, name="累计完工",
+                                mode="lines+markers", line=dict(color="#6a1b9a", width=3)))
+        f2.add_trace(go.Scatter(x=series["week"], y=series["expected_share"] * tgt / 10_000, name="序时进度",
+                                mode="lines", line=dict(color="#1565c0", dash="dash", width=2)))
+        f2.update_layout(font=font, template="simple_white", margin=dict(l=60, r=20, t=30, b=50),
+                         yaxis_title="万户", xaxis_tickformat="%-m月%-d日",
+                         legend=dict(orientation="h", y=1.08, x=0))
+        figs.append((f"{b['scope']}累计开工、完工户数与序时进度", f2))
+    out = []
+    try:
+        kaleido.start_sync_server(silence_warnings=True)
+        try:
+            for name, fig in figs:
+                out.append((name, pio.to_image(fig, format="png", width=1100, height=620, scale=1.6)))
+        finally:
+            kaleido.stop_sync_server(silence_warnings=True)
+    except Exception as e:  # no Chromium, no fonts: the bulletin is complete without charts
+        log.warning("bulletin charts not rendered: %s", e)
+        return []
+    return out
+
+
+# --- the document -----------------------------------------------------------------------
+
+def bulletin_title(b: dict) -> str:
+    return f"关于{b['year']}年{b['month_no']}月份{b['scope']}城镇老旧小区改造工作进展情况的通报"
+
+
+def bulletin_docx(store: Store, programme_id: int | str, month: str, *, charts: bool = True, rule: Rule = Rule(),
+                  public: bool = False, issued_on: date | None = None) -> bytes:
+    """The 月通报 as a Word document: saved narrative edits, figures and tables from lib."""
+    b = monthly_bulletin(store, programme_id, month, rule=rule, public=public)
+    txt = texts(store, b["programme"], b["month"], b)
+    return render_docx(b, txt, images=charts_png(store, b) if charts else [], issued_on=issued_on)
+
+
+def render_docx(b: dict, txt: dict[str, str], *, images: list[tuple[str, bytes]] = (),
+                issued_on: date | None = None) -> bytes:
+    """Write the bulletin: `txt` are the narrative sections, `images` the rendered charts (may be empty)."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+
+    d = doc.new_document()
+    doc.title(d, bulletin_title(b))
+    doc.para(d, txt["addressee"], indent=False)
+    doc.para(d, txt["intro"])
+    if b["demo"]:
+        doc.para(d, "（本通报所用台账与进度为系统生成的演示数据。）")
+    n = doc.Numbering()
+    imgs = list(images)
+    fig_no = 0
+
+    doc.heading1(d, n.next1("总体进展情况"))
+    for p in overall_paragraphs(b):
+        doc.para(d, p)
+    if len(imgs) > 1:
+        fig_no += 1
+        doc.caption(d, f"图{fig_no}　{imgs[1][0]}")
+        doc.picture(d, imgs[1][1], 15.0)
+
+    doc.heading1(d, n.next1("各地进展情况"))
+    child = b["child_word"]
+    pref = b["prefectures"]
+    if len(pref):
+        doc.heading2(d, n.next2(f"各市（州）进展情况"))
+        doc.para(d, f"按户数开工率排序，{len(pref)}个市（州）中{_band_counts(pref)}。"
+                f"{pref.iloc[0]['name']}开工率最高，为{fmt.pct(pref.iloc[0]['rate'])}；"
+                f"{pref.iloc[-1]['name']}开工率最低，为{fmt.pct(pref.iloc[-1]['rate'])}。")
+        if imgs:
+            fig_no += 1
+            doc.caption(d, f"图{fig_no}　{imgs[0][0]}")
+            doc.picture(d, imgs[0][1], 15.0)
+        doc.caption(d, f"表1　各市（州）城镇老旧小区改造进展情况（截至{_md(b['cutoff'])}）")
+        doc.table(d, prefecture_table(b), widths=[1.0, 1.8, 2.1, 1.9, 1.7, 2.5, 1.9, 2.7], font_pt=10.5)
+    cty = b["counties"]
+    doc.heading2(d, n.next2(f"各县（市、区）进展情况"))
+    doc.para(d, f"{len(cty)}个县（市、区）中{_band_counts(cty)}。"
+            + ("各县（市、区）进展情况详见表2。" if len(pref) else "各地进展情况详见下表。"))
+    doc.caption(d, f"表{2 if len(pref) else 1}　各县（市、区）城镇老旧小区改造进展情况（截至{_md(b['cutoff'])}）")
+    doc.table(d, county_table(b), widths=[0.9, 1.6, 3.3, 1.8, 1.7, 1.7, 1.6, 1.5, 1.5], font_pt=10)
+
+    doc.heading1(d, n.next1("通报表扬"))
+    doc.para(d, praise_paragraph(b))
+    if len(b["praised"]):
+        doc.para(d, txt["praise_remark"])
+
+    doc.heading1(d, n.next1("进展缓慢的地区"))
+    named = named_paragraphs(b)
+    for head, text in named:
+        doc.heading2(d, n.next2(head))
+        doc.para(d, text)
+    if any("：" in t for _, t in named):
+        doc.para(d, txt["criticism_remark"])
+
+    pp = problems_paragraph(b)
+    if pp:
+        doc.heading1(d, n.next1("存在的主要问题"))
+        doc.para(d, pp)
+
+    doc.heading1(d, n.next1("下一步工作要求"))
+    for line in [x.strip() for x in txt["requirements"].splitlines() if x.strip()]:
+        doc.para(d, line, lead_bold=line.startswith("（"))
+
+    when = issued_on or b["issued_on"]
+    d.add_paragraph()
+    doc.para(d, txt["issuer"], indent=False, align=WD_ALIGN_PARAGRAPH.RIGHT)
+    doc.para(d, f"{when.year}年{when.month}月{when.day}日", indent=False, align=WD_ALIGN_PARAGRAPH.RIGHT)
+    return doc.to_bytes(d)
+
+
+def bulletin_json(store: Store, programme_id: int | str, month: str, *, rule: Rule = Rule()) -> dict:
+    """The bulletin's figures and lists (for the CLI's stderr report and for the page)."""
+    b = monthly_bulletin(store, programme_id, month, rule=rule)
+    return {"title": bulletin_title(b), "cutoff": b["cutoff"].isoformat(),
+            "prefectures": len(b["prefectures"]), "counties": len(b["counties"]),
+            "praised": [r["name"] for _, r in b["praised"].iterrows()],
+            "behind": [r["name"] for r in b["behind"]], "no_movement": [r["name"] for r in b["no_movement"]],
+            "late_reporting": [r["name"] for _, r in b["late_reporting"].iterrows()] if len(b["late_reporting"]) else []}

@@ -1,0 +1,2 @@
+"""Data made by code: the demonstration programmes and synthetic national data.
+"""

