@@ -18,6 +18,7 @@ from lib.domain.errors import UserError
 from lib.access import admin
 from lib.access import auth
 from lib.domain.errors import ReadOnlyStore
+from lib.access.auth import Actor
 from lib.domain.settings import load_config
 from lib.figures import discipline
 from lib.figures import forecast
@@ -62,7 +63,7 @@ def say(msg: str) -> None:
 
 
 def _store(args, *, write: bool = False):
-    store = open_store(args.db, read_only=False if write else None)
+    store = open_store(args.config.database_url, read_only=False if write else None, config=args.config)
     if write:
         store.migrate()
     elif not store.schema_ready():
@@ -71,12 +72,13 @@ def _store(args, *, write: bool = False):
     return store
 
 
-def _public() -> bool:
-    return load_config().public
+def _viewer(args) -> Actor:
+    """Who reads through the command line: the public in the public configuration, else the system."""
+    return Actor.public() if args.config.public else Actor.system()
 
 
 def _refuse_public(args) -> None:
-    if load_config().public:
+    if args.config.public:
 
         raise ReadOnlyStore("当前为公众只读配置（DASHBOARD_PUBLIC=1），不能通过命令行写入数据。",
                             "Writing is refused in the public read-only configuration.")
@@ -113,10 +115,10 @@ def cmd_checks(args):
 
 def cmd_export(args):
     store = _store(args)
-    public = _public()  # the public configuration exports no remarks or problems
-    df = metrics.register_table(store, args.programme, as_of=args.as_of, region=args.region, public=public)
+    viewer = _viewer(args)  # the public configuration exports no remarks or problems
+    df = metrics.register_table(store, args.programme, as_of=args.as_of, region=args.region, viewer=viewer)
     out = Path(args.out)
-    n = sheets.write_table(exports.register_for_export(df, public=public), out, sheet="项目台账")
+    n = sheets.write_table(exports.register_for_export(df, viewer=viewer), out, sheet="项目台账")
     say(f"已导出 {n} 个小区到 {out}")
     emit({"status": "ok", "rows": n, "out": str(out)})
 
@@ -151,12 +153,12 @@ def cmd_rollback(args):
 
 
 def cmd_uploads(args):
-    emit(ingest.uploads(_store(args), args.programme, county=args.county, public=_public()))
+    emit(ingest.uploads(_store(args), args.programme, county=args.county, viewer=_viewer(args)))
 
 
 def cmd_template(args):
     store = _store(args)
-    data = templates.template(store, args.programme, args.county, kind=args.kind)
+    data = templates.template(store, args.programme, args.county, kind=args.kind, viewer=_viewer(args))
     out = Path(args.out)
     if out.suffix.lower() != ".xlsx":
         raise UserError("模板只能保存为 .xlsx 文件。", "Templates are .xlsx files.")
@@ -280,7 +282,7 @@ def _actor(store, username: str | None):
 
 def cmd_dispatch(args):
     store = _store(args)
-    pack = dispatch.weekly_dispatch(store, args.programme, args.week, public=load_config().public)
+    pack = dispatch.weekly_dispatch(store, args.programme, args.week, viewer=_viewer(args))
     out = Path(args.out)
     if out.suffix.lower() == ".xlsx":
         data = dispatch.dispatch_xlsx(pack)
@@ -304,9 +306,9 @@ def cmd_bulletin(args):
         raise UserError("月通报输出文件须以 .docx 结尾。", "--out must end in .docx.")
     rule = bulletin.Rule(top_n=args.top)
     data = bulletin.bulletin_docx(store, args.programme, args.month, charts=not args.no_charts, rule=rule,
-                                  public=load_config().public)
+                                  viewer=_viewer(args))
     out.write_bytes(data)
-    info = bulletin.bulletin_json(store, args.programme, args.month, rule=rule)
+    info = bulletin.bulletin_json(store, args.programme, args.month, rule=rule, viewer=_viewer(args))
     say(f"已生成月通报：{out}（{info['title']}，截至{info['cutoff']}）")
     emit({"status": "ok", "out": str(out), **info})
 
@@ -454,6 +456,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=os.environ.get("LOGLEVEL", "WARNING").upper(), format="%(levelname)s %(name)s: %(message)s")
     args = build_parser().parse_args(argv)
     try:
+        args.config = load_config(database_url=args.db)  # every setting, resolved once for this command
         args.func(args)
     except UserError as e:
         say(e.zh)

@@ -91,7 +91,8 @@ class Filters:
     as_of: str | None
     metric: str  # communities | households
     lang: str
-    public: bool
+    public: bool  # nothing internal may be shown (public edition or not signed in)
+    viewer: object  # lib.access.auth.Actor: who reads; private reads ask it
     stat: str = "start_rate"  # start_rate | completion_rate (starts or completions)
     projector: bool = False  # 投影模式: large type for the weekly meeting
 
@@ -278,8 +279,9 @@ def sidebar_filters() -> Filters:
                       default="start_rate", required=True,
                       format_func=lambda v: t(f"filter.stat.{v}", L)) or "start_rate"
         projector = _toggle(t("filter.projector", L), "proj")
+    viewer = current_actor()
     f = Filters(programme=int(pid), region=region, as_of=as_of, metric=metric, lang=L,
-                public=cfg.public or not current_actor().is_staff,
+                public=cfg.public or not viewer.is_staff, viewer=viewer,
                 stat=stat, projector=projector)
     if projector:
         st.markdown(PROJECTOR_CSS, unsafe_allow_html=True)

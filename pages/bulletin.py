@@ -23,7 +23,7 @@ top_n = c2.number_input(t("review.top_n", L), min_value=1, max_value=20, value=5
 charts = c3.toggle(t("review.charts", L), value=False, key="bulletin_charts")
 rule = bulletin.Rule(top_n=int(top_n))
 try:
-    b = bulletin.monthly_bulletin(store, f.programme, month, rule=rule, public=f.public)
+    b = bulletin.monthly_bulletin(store, f.programme, month, rule=rule, viewer=f.viewer)
 except UserError as e:
     ui.show_user_error(e)
     st.stop()

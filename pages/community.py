@@ -20,7 +20,7 @@ if not cid or not str(cid).isdigit():
     st.page_link("pages/register.py", label=t("community.back", L), icon=":material/table_view:")
     st.stop()
 try:
-    d = ui.cached(trends.community_detail, int(cid), public=f.public)
+    d = ui.cached(trends.community_detail, int(cid), viewer=f.viewer)
 except UserError as e:
     ui.show_user_error(e)
     st.stop()

@@ -26,7 +26,7 @@ if not f.as_of:
 store = ui.store()
 week = date.fromisoformat(f.as_of)
 try:
-    pack = dispatch.weekly_dispatch(store, f.programme, week, region=f.region, public=f.public)
+    pack = dispatch.weekly_dispatch(store, f.programme, week, region=f.region, viewer=f.viewer)
 except UserError as e:
     ui.show_user_error(e)
     st.stop()

@@ -39,7 +39,7 @@ def _features(rows_key: str, rows_: list[dict], stat: str, metric: str, lang: st
 
 
 features = _features(f"{f.programme}|{f.region}|{s['as_of']}", rows, f.stat, f.metric, L)
-register = ui.cached(metrics.register_table, f.programme, s["as_of"], f.region, public=f.public)
+register = ui.cached(metrics.register_table, f.programme, s["as_of"], f.region, viewer=f.viewer)
 points = maps.community_points(register, L)
 cfg = load_config()
 # a county: zoom to its communities (they cluster around the county seat); larger regions: fit the counties

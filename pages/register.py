@@ -16,7 +16,7 @@ f = ui.sidebar_filters()
 L = f.lang
 try:
     s = ui.summary(f.programme, f.region, f.as_of)
-    reg = ui.cached(metrics.register_table, f.programme, s["as_of"], f.region, public=f.public)
+    reg = ui.cached(metrics.register_table, f.programme, s["as_of"], f.region, viewer=f.viewer)
 except UserError as e:
     ui.show_user_error(e)
     st.stop()
@@ -53,7 +53,7 @@ event = st.dataframe(shown, hide_index=True, width="stretch", on_select="rerun",
                      column_config={REGISTER_COLUMNS["progress_pct"] if L == "zh" else "progress_pct":
                                     st.column_config.ProgressColumn(min_value=0, max_value=100, format="%.0f%%")})
 st.caption(t("register.open", L))
-ui.download_table(exports.register_for_export(view, public=f.public), f"register_{f.region}_{s['as_of']}",
+ui.download_table(exports.register_for_export(view, viewer=f.viewer), f"register_{f.region}_{s['as_of']}",
                   "register_dl", L)
 rows = getattr(getattr(event, "selection", None), "rows", None) or []
 if rows:

@@ -47,7 +47,7 @@ kind = c1.radio(t("upload.kind", L), ["progress", "register"], horizontal=True, 
 report_day = c2.date_input(t("upload.report_date", L), value=None, max_value=date.today(),
                            key="upload_date", help=t("upload.report_date_help", L)) if kind == "progress" else None
 
-st.download_button(t("upload.template", L), data=templates.template(store, f.programme, county, kind=kind),
+st.download_button(t("upload.template", L), data=templates.template(store, f.programme, county, kind=kind, viewer=f.viewer),
                    file_name=f"{regions.get(county).name}_{t(f'upload.kind.{kind}', 'zh')}模板.xlsx",
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon=":material/download:")
 
@@ -118,7 +118,7 @@ if up is not None:
                 st.error(t("upload.rejected", L, n=len(done.errors)))
 
 st.subheader(t("upload.history", L))
-hist = ingest.uploads(store, f.programme, county=county)
+hist = ingest.uploads(store, f.programme, county=county, viewer=f.viewer)
 if not hist:
     st.caption(t("upload.no_history", L))
 else:

@@ -21,6 +21,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from lib.domain import settings
 from lib.samples import demo
 from lib.store.engine import forget_stores, open_store
 
@@ -37,6 +38,14 @@ def _pg_admin():
         eng.dispose()
         return None, f"no PostgreSQL at {make_url(PG_ADMIN_URL).render_as_string(hide_password=True)}: {type(e).__name__}"
     return eng, None
+
+
+@pytest.fixture(autouse=True)
+def _settings_resolved_per_test():
+    """Settings are resolved once per process; a test that sets the environment gets them anew."""
+    settings.reset()
+    yield
+    settings.reset()
 
 
 @pytest.fixture(scope="session")

@@ -303,7 +303,7 @@ def test_cli_import_obeys_the_users_scope(sqlite_demo_url, tmp_path):
     store = open_store(sqlite_demo_url, read_only=False)
     auth.create_user(store, SYSTEM, "cd_clerk", "district", "correct horse", scope_adcode=CD)
     f = tmp_path / "城中区.xlsx"
-    f.write_bytes(templates.template(store, 1, CZ, kind="progress"))
+    f.write_bytes(templates.template(store, 1, CZ, kind="progress", viewer=Actor.system()))
     r = _cli(sqlite_demo_url, "import", str(f), "--programme", "1", "--county", CZ, "--user", "cd_clerk",
              "--as-of", "2021-06-18")
     assert r.returncode == 1

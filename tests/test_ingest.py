@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import select, text
 
+from lib.access.auth import Actor
 from lib.access import auth
 from lib.uploads import ingest
 from lib.figures import metrics
@@ -43,7 +44,7 @@ def dump(store) -> list:
 
 def snapshot(store, as_of=WEEK) -> dict[str, dict]:
     """Every community's latest figures as of a date, by code (one query)."""
-    df = metrics.register_table(store, 1, as_of=as_of)
+    df = metrics.register_table(store, 1, as_of=as_of, viewer=Actor.system())
     return {r["code"]: r for r in df.to_dict("records")}
 
 
@@ -115,7 +116,7 @@ def commit(store, data, name="周报.xlsx", **kw):
 
 def test_template_filled_in_imports_cleanly_and_moves_figures(fresh_demo_store):
     store = fresh_demo_store
-    data = templates.template(store, 1, CD, kind="progress")
+    data = templates.template(store, 1, CD, kind="progress", viewer=Actor.system())
     wb = openpyxl.load_workbook(io.BytesIO(data))
     ws = wb["进度填报"]
     assert ws.freeze_panes == "C4"

@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from lib.access.auth import Actor
 from lib.present import charts
 from lib.figures import content
 from lib.office import fmt
@@ -147,7 +148,7 @@ def test_map_features_legend_and_points(demo_store):
         assert feat["properties"]["fill"][:3] == maps._rgba(maps.COLOURS[maps.rate_class(rate)])[:3]
         assert fmt.pct(rate) in feat["properties"]["line1"]
     assert [c for _, c in maps.legend()] == [*maps.COLOURS, maps.NO_DATA]
-    reg = metrics.register_table(demo_store, 1, region="630200")
+    reg = metrics.register_table(demo_store, 1, region="630200", viewer=Actor.system())
     pts = maps.community_points(reg)
     assert len(pts) == len(reg) and pts["lon"].between(100, 104).all()
     deck = maps.deck(fc, pts)
@@ -360,7 +361,7 @@ def test_community_page_shows_record_and_history(app, monkeypatch):
     go(at, "community")
     assert at.title[0].value == "柴达木巷住宅小区"
     history = at.dataframe[1].value
-    detail = trends.community_detail(open_store(app.url), 5)["history"]
+    detail = trends.community_detail(open_store(app.url), 5, viewer=Actor.system())["history"]
     assert len(history) == len(detail) > 20
     assert "存在问题" not in history.columns and "填报人" not in history.columns  # public view
     assert list(history["填报日期"])[0] == detail["report_date"].max()

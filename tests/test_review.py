@@ -13,6 +13,7 @@ from docx import Document
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from lib.access.auth import Actor
 from lib.review import actions
 from lib.access import auth
 from lib.review import bulletin
@@ -113,7 +114,7 @@ def test_actions_stay_open_until_closed(fresh_demo_store):
 def test_dispatch_pack_w24(fresh_demo_store):
     store = fresh_demo_store
     actions.add(store, 1, week=date(2021, 6, 11), title="督促甘德县落实地方配套资金", actor=LEADER, region="632623")
-    pack = dispatch.weekly_dispatch(store, 1, "2021-W24")
+    pack = dispatch.weekly_dispatch(store, 1, "2021-W24", viewer=Actor.system())
     now = metrics.summary(store, 1, as_of=W24)["totals"]
     before = metrics.summary(store, 1, as_of=date(2021, 6, 11))["totals"]
     h = pack["headline"]
@@ -133,7 +134,7 @@ def test_dispatch_pack_w24(fresh_demo_store):
     assert "截至6月18日" in text and "同德县" in text and "各地反映的主要问题" in text
     assert any("督促甘德县落实地方配套资金" in c.text for t in tables for c in t.columns[2].cells)
 
-    public = dispatch.weekly_dispatch(store, 1, "2021-W24", public=True)
+    public = dispatch.weekly_dispatch(store, 1, "2021-W24", viewer=Actor.public())
     assert public["problems"] is None
     wb = load_workbook(io.BytesIO(dispatch.dispatch_xlsx(public)))
     assert "存在问题" not in wb.sheetnames
@@ -144,9 +145,9 @@ def test_dispatch_pack_w24(fresh_demo_store):
 # --- the monthly bulletin -----------------------------------------------------------------------
 
 def test_bulletin_june_figures_tables_and_lists(demo_store):
-    b = bulletin.monthly_bulletin(demo_store, 1, "2021-06")
+    b = bulletin.monthly_bulletin(demo_store, 1, "2021-06", viewer=Actor.system())
     assert b["cutoff"] == JUNE_CUTOFF
-    data = bulletin.bulletin_docx(demo_store, 1, "2021-06", charts=False)
+    data = bulletin.bulletin_docx(demo_store, 1, "2021-06", charts=False, viewer=Actor.system())
     text, tables = _doc_text(data)
     assert text.replace("\n", "").startswith("关于2021年6月份全省城镇老旧小区改造工作进展情况的通报")
     assert "截至2021年6月25日" in text
@@ -195,17 +196,17 @@ def test_bulletin_edits_and_charts(fresh_demo_store, backend):
     with pytest.raises(UserError):
         bulletin.save_text(store, 1, "2021-06", "intro", "x", actor=auth.Actor(username="d", role="district",
                                                                                scope_adcode="630102"))
-    plain = bulletin.bulletin_docx(store, 1, "2021-06", charts=False)
+    plain = bulletin.bulletin_docx(store, 1, "2021-06", charts=False, viewer=Actor.system())
     text, tables = _doc_text(plain)
     assert "望受表扬地区继续保持。" in text and "希望受到表扬的地区再接再厉" not in text
     assert len(Document(io.BytesIO(plain)).inline_shapes) == 0
     bulletin.reset_text(store, 1, "2021-06", "praise_remark", actor=LEADER)
-    assert "希望受到表扬的地区再接再厉" in _doc_text(bulletin.bulletin_docx(store, 1, "2021-06", charts=False))[0]
+    assert "希望受到表扬的地区再接再厉" in _doc_text(bulletin.bulletin_docx(store, 1, "2021-06", charts=False, viewer=Actor.system()))[0]
     with store.session() as s:
         acts = [a.action for a in s.scalars(select(AuditLog).where(AuditLog.entity == "bulletin_draft")).all()]
     assert acts == ["bulletin.edit", "bulletin.reset"]
     if backend == "sqlite":  # the chart renderer (Chromium) once is enough
-        with_charts = bulletin.bulletin_docx(store, 1, "2021-06", charts=True)
+        with_charts = bulletin.bulletin_docx(store, 1, "2021-06", charts=True, viewer=Actor.system())
         doc = Document(io.BytesIO(with_charts))
         assert len(doc.inline_shapes) == 2
         assert len(doc.tables) == len(tables) and "图1" in "\n".join(p.text for p in doc.paragraphs)
@@ -213,9 +214,9 @@ def test_bulletin_edits_and_charts(fresh_demo_store, backend):
 
 def test_bulletin_month_without_reports(demo_store):
     with pytest.raises(UserError, match="没有进度填报数据"):
-        bulletin.monthly_bulletin(demo_store, 1, "2021-02")
+        bulletin.monthly_bulletin(demo_store, 1, "2021-02", viewer=Actor.system())
     with pytest.raises(UserError, match="YYYY-MM"):
-        bulletin.monthly_bulletin(demo_store, 1, "六月")
+        bulletin.monthly_bulletin(demo_store, 1, "六月", viewer=Actor.system())
 
 
 # --- forecast -----------------------------------------------------------------------------

@@ -26,7 +26,6 @@ from lib.domain import regions
 from lib.domain.errors import NotFound, PermissionDenied, UserError
 from lib.store.models import User as UserRow, utcnow
 from lib.store.engine import Store, audit
-from lib.domain.settings import load_config
 
 ROLES: dict[str, tuple[str, str]] = {
     "admin": ("管理员", "administrator"),
@@ -126,6 +125,14 @@ def _in_scope(scope: str | None, region: str | None) -> bool:
 
 
 # --- permission checks -----------------------------------------------------------------------
+
+def sees_internal(viewer: Actor) -> bool:
+    """May `viewer` see internal fields (problems, remarks, uploaders, follow-up actions)?
+
+    Every read that can show internal data takes the viewer and asks this; there is no default.
+    """
+    return can(viewer, "read_internal")
+
 
 def can(actor: Actor | None, action: str, region: str | None = None) -> bool:
     """True if the actor may do `action` (in `region`, for scoped actions)."""
@@ -355,10 +362,10 @@ def enable_user(store: Store, actor: Actor, username: str) -> dict:
 
 # --- signing in ---------------------------------------------------------------------------------
 
-def _actor_from_row(u: UserRow, ttl_minutes: int | None, via: str) -> Actor:
+def _actor_from_row(store: Store, u: UserRow, ttl_minutes: int | None, via: str) -> Actor:
     now = utcnow()
     if ttl_minutes is None:
-        ttl_minutes = load_config().session_ttl_minutes
+        ttl_minutes = store.config.session_ttl_minutes
     return Actor(username=u.username, role=u.role, scope_adcode=u.scope_adcode, display_name=u.display_name,
                  user_id=u.id, signed_in_at=now, expires_at=now + timedelta(minutes=ttl_minutes), via=via)
 
@@ -397,7 +404,7 @@ def authenticate(store: Store, username: str, password: str, *, ttl_minutes: int
             row.locked_until = None
             row.last_login_at = now
             audit(s, row.username, "user.login", "app_user", row.username)
-            return _actor_from_row(row, ttl_minutes, "password")
+            return _actor_from_row(store, row, ttl_minutes, "password")
         if not row.active:
             audit(s, row.username, "user.login_refused", "app_user", row.username, detail="disabled")
         else:
@@ -424,7 +431,7 @@ def load_actor(store: Store, username: str, *, via: str = "cli", ttl_minutes: in
                        f"No user {username!r}.")
     if not u.active:
         raise PermissionDenied(f"账号“{u.username}”已停用，请联系管理员。", "This account is disabled.")
-    return _actor_from_row(u, ttl_minutes, via)
+    return _actor_from_row(store, u, ttl_minutes, via)
 
 
 def actor_for_identity(store: Store, candidates: Iterable[str | None], *, via: str = "oidc") -> Actor | None:

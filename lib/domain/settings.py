@@ -113,6 +113,23 @@ def load_config(**overrides: Any) -> Config:
     )
 
 
+_current: Config | None = None
+
+
+def current() -> Config:
+    """The settings of this process, resolved once (the first time they are asked for)."""
+    global _current
+    if _current is None:
+        _current = load_config()
+    return _current
+
+
+def reset() -> None:
+    """Forget the resolved settings: the next `current()` reads the environment again (tests)."""
+    global _current
+    _current = None
+
+
 def mask_url(url: str) -> str:
     """The URL with its password replaced by ***, safe to log or print."""
     try:

@@ -19,6 +19,7 @@ from typing import Iterable
 import pandas as pd
 from sqlalchemy import case, func, or_, select
 
+from lib.domain import clock
 from lib.domain import vocabulary
 from lib.domain import regions
 from lib.domain.errors import NotFound, UserError
@@ -26,6 +27,8 @@ from lib.store.models import Programme, ProgressReport, Project, Region, Target
 from lib.figures import rollups
 from lib.figures.asof import REGISTER_FIELDS, SUM_COLUMNS, county_figures_query, latest_report_id, region_filter
 from lib.store.engine import Store
+from lib.access import auth
+from lib.access.auth import Actor
 
 # --- programmes -----------------------------------------------------------------------
 
@@ -87,7 +90,7 @@ def default_as_of(store: Store, programme: Programme) -> date:
                           .where(Project.programme_id == programme.id, ProgressReport.active.is_(True)))
     if latest:
         return latest
-    today = date.today()
+    today = clock.today()
     return min(today, date(programme.year_end, 12, 31))
 
 
@@ -304,11 +307,12 @@ REGISTER_COLUMNS = {
 
 
 def register_table(store: Store, programme_id: int | str, as_of: str | date | None = None,
-                   region: str | None = None, *, public: bool = False) -> pd.DataFrame:
+                   region: str | None = None, *, viewer: Actor) -> pd.DataFrame:
     """One row per community with its latest status as of the date.
 
     `public=True` leaves out what the public must not see (remarks, problems).
     """
+    public = not auth.sees_internal(viewer)
     prog = get_programme(store, programme_id)
     day = parse_date(as_of) or default_as_of(store, prog)
     r = ProgressReport

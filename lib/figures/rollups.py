@@ -55,6 +55,7 @@ import pandas as pd
 from sqlalchemy import delete, func, insert, literal, select
 from sqlalchemy.orm import Session
 
+from lib.domain import clock
 from lib.domain import vocabulary
 from lib.figures.asof import FLOAT_SUMS, INT_SUMS, SUM_COLUMNS, county_figures_query, region_filter
 from lib.store.models import CountyRollup, ProgressReport, Project, Region, RollupState
@@ -63,7 +64,7 @@ _IN_CHUNK = 500  # counties per IN (...) list
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return clock.utcnow()
 
 
 # --- reading ------------------------------------------------------------------------------

@@ -23,6 +23,8 @@ from lib.store.models import ProgressReport, Project
 from lib.store.engine import Store
 from lib.domain.errors import NotFound
 from lib.store.models import Upload
+from lib.access import auth
+from lib.access.auth import Actor
 
 SERIES_COLUMNS = (
     "week", "adcode", "name", "short_name",
@@ -134,7 +136,7 @@ def with_rates(df: pd.DataFrame, metric: str = "households") -> pd.DataFrame:
 
 # --- one community over time ----------------------------------------------------------
 
-def community_detail(store: Store, project_id: int, *, public: bool = False) -> dict:
+def community_detail(store: Store, project_id: int, *, viewer: Actor) -> dict:
     """A community's register record, its weekly reports (oldest first) and the uploads that touched it.
 
     Returns {"record": dict, "history": DataFrame, "uploads": DataFrame}. History
@@ -142,6 +144,7 @@ def community_detail(store: Store, project_id: int, *, public: bool = False) -> 
     reported is hidden; `public=True` leaves out remarks, problems and who
     reported or uploaded.
     """
+    public = not auth.sees_internal(viewer)
 
     with store.session() as s:
         p = s.get(Project, int(project_id))

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import pandas as pd
 
+from lib.access import auth
+from lib.access.auth import Actor
 from lib.figures.metrics import REGISTER_COLUMNS
 
 
-def register_for_export(df: pd.DataFrame, *, public: bool = False) -> pd.DataFrame:
-    """The register table with Chinese headers, in the order officials read it."""
+def register_for_export(df: pd.DataFrame, *, viewer: Actor) -> pd.DataFrame:
+    """The register table with Chinese headers, in the order officials read it (internal columns for staff)."""
+    public = not auth.sees_internal(viewer)
     cols = [c for c in REGISTER_COLUMNS if c in df.columns and c != "id"]
     if not public and "remarks" in df.columns:
         cols += ["problems", "remarks"]

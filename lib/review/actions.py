@@ -13,6 +13,7 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import or_, select
 
+from lib.domain import clock
 from lib.access import auth
 from lib.domain import vocabulary
 from lib.domain import regions
@@ -27,7 +28,7 @@ STATUS_ZH = {"open": "办理中", "overdue": "已逾期", "closed": "已办结"}
 def _as_dict(a: FollowUpAction, as_of: date | None = None, project_name: str | None = None) -> dict:
     closed_on = a.closed_at.date() if a.closed_at else None
     closed = a.status == "closed" and (as_of is None or (closed_on is not None and closed_on <= as_of))
-    ref = as_of or date.today()
+    ref = as_of or clock.today()
     status = "closed" if closed else ("overdue" if a.deadline and a.deadline < ref else "open")
     return {"id": a.id, "week": a.week, "week_label": vocabulary.iso_week_label(a.week), "title": a.title,
             "region": a.region_adcode, "region_name": regions.get(a.region_adcode).name if a.region_adcode else None,
@@ -87,7 +88,7 @@ def close(store: Store, action_id: int, *, actor: "auth.Actor", note: str | None
             raise NotFound(f"找不到编号为 {action_id} 的督办事项。", f"No action {action_id}.")
         if a.status == "closed":
             raise UserError(f"督办事项 {action_id} 已经办结，无需重复操作。", f"Action {action_id} is already closed.")
-        when = datetime.combine(closed_on, time(12, 0)) if closed_on else datetime.now()
+        when = clock.beijing_to_utc(datetime.combine(closed_on, time(12, 0))) if closed_on else clock.utcnow()
         if when.date() < a.week:
             raise UserError("办结日期不能早于事项提出的调度会。", "Closed before it was recorded.")
         a.status, a.closed_at, a.closed_by = "closed", when, actor

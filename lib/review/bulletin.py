@@ -38,6 +38,7 @@ from datetime import date, datetime, timedelta
 import pandas as pd
 from sqlalchemy import delete, select
 
+from lib.domain import clock
 from lib.access import auth
 from lib.figures import discipline
 from lib.domain import vocabulary
@@ -50,6 +51,7 @@ from lib.domain.errors import UserError
 from lib.store.models import BulletinDraft
 from lib.store.engine import Store, audit
 from lib.figures import trends
+from lib.access.auth import Actor
 
 log = logging.getLogger(__name__)
 
@@ -125,8 +127,9 @@ def issued_on_default(y: int, m: int) -> date:
 
 
 def monthly_bulletin(store: Store, programme_id: int | str, month: str, *, rule: Rule = Rule(),
-                     public: bool = False) -> dict:
+                     viewer: Actor) -> dict:
     """Everything the bulletin states for `month` ('2021-06'), computed from lib; no text edits applied."""
+    public = not auth.sees_internal(viewer)
     prog = metrics.get_programme(store, programme_id)
     y, m = parse_month(month)
     day = cutoff(store, prog.id, month)
@@ -152,7 +155,7 @@ def monthly_bulletin(store: Store, programme_id: int | str, month: str, *, rule:
                                                                ascending=[False, False, True]) if len(rec) else rec
     problems = None
     if not public:
-        reg = metrics.register_table(store, prog.id, as_of=day)
+        reg = metrics.register_table(store, prog.id, as_of=day, viewer=viewer)
         if len(reg) and "problems" in reg.columns:
             open_ = reg[reg["problems"].notna() & (reg["problems"].astype(str).str.strip() != "")]
             problems = open_["problems"].value_counts()
@@ -242,7 +245,7 @@ def save_text(store: Store, programme_id: int, month: str, section: str, text: s
             s.add(BulletinDraft(programme_id=int(programme_id), period=period, section=section, text=text,
                                 updated_by=actor))
         else:
-            row.text, row.updated_by, row.updated_at = text, actor, datetime.utcnow()
+            row.text, row.updated_by, row.updated_at = text, actor, clock.utcnow()
         audit(s, actor, "bulletin.edit", "bulletin_draft", f"{period}/{section}", programme_id=int(programme_id),
               before={"text": before}, after={"text": text})
 
@@ -446,9 +449,9 @@ def bulletin_title(b: dict) -> str:
 
 
 def bulletin_docx(store: Store, programme_id: int | str, month: str, *, charts: bool = True, rule: Rule = Rule(),
-                  public: bool = False, issued_on: date | None = None) -> bytes:
+                  viewer: Actor, issued_on: date | None = None) -> bytes:
     """The 月通报 as a Word document: saved narrative edits, figures and tables from lib."""
-    b = monthly_bulletin(store, programme_id, month, rule=rule, public=public)
+    b = monthly_bulletin(store, programme_id, month, rule=rule, viewer=viewer)
     txt = texts(store, b["programme"], b["month"], b)
     return render_docx(b, txt, images=charts_png(store, b) if charts else [], issued_on=issued_on)
 
@@ -526,9 +529,9 @@ def render_docx(b: dict, txt: dict[str, str], *, images: list[tuple[str, bytes]]
     return doc.to_bytes(d)
 
 
-def bulletin_json(store: Store, programme_id: int | str, month: str, *, rule: Rule = Rule()) -> dict:
+def bulletin_json(store: Store, programme_id: int | str, month: str, *, rule: Rule = Rule(), viewer: Actor) -> dict:
     """The bulletin's figures and lists (for the CLI's stderr report and for the page)."""
-    b = monthly_bulletin(store, programme_id, month, rule=rule)
+    b = monthly_bulletin(store, programme_id, month, rule=rule, viewer=viewer)
     return {"title": bulletin_title(b), "cutoff": b["cutoff"].isoformat(),
             "prefectures": len(b["prefectures"]), "counties": len(b["counties"]),
             "praised": [r["name"] for _, r in b["praised"].iterrows()],

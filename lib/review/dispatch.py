@@ -19,6 +19,7 @@ import io
 from datetime import date, timedelta
 
 import pandas as pd
+from openpyxl.utils import get_column_letter
 from sqlalchemy import select
 
 from lib.review import actions
@@ -32,6 +33,8 @@ from lib.store.models import ProgressReport, Project
 from lib.store.engine import Store
 from lib.office import word as doc
 from lib.office.sheets import safe_frame
+from lib.access import auth
+from lib.access.auth import Actor
 
 STALL_WEEKS = 2  # "no movement for two or more weeks"
 BAND_ZH = {"ahead": "快于序时", "watch": "略慢于序时", "behind": "明显滞后", None: "—"}
@@ -141,9 +144,10 @@ def stalled_communities(store: Store, programme_id: int, week: date, *, min_week
     return keep.sort_values(["weeks", "adcode"], ascending=[False, True])[out_cols].reset_index(drop=True)
 
 
-def open_problems(store: Store, programme_id: int, week: date, region: str | None = None) -> pd.DataFrame:
+def open_problems(store: Store, programme_id: int, week: date, region: str | None = None, *,
+                  viewer: Actor) -> pd.DataFrame:
     """Problems written in the latest report of each community not yet finished (internal)."""
-    df = metrics.register_table(store, programme_id, as_of=week, region=region)
+    df = metrics.register_table(store, programme_id, as_of=week, region=region, viewer=viewer)
     if df.empty or "problems" not in df.columns:
         return pd.DataFrame(columns=["prefecture", "county", "name", "stage", "report_date", "problems"])
     df = df[df["problems"].notna() & (df["problems"].astype(str).str.strip() != "")]
@@ -151,8 +155,9 @@ def open_problems(store: Store, programme_id: int, week: date, region: str | Non
 
 
 def weekly_dispatch(store: Store, programme_id: int | str, week: str | date, *, region: str | None = None,
-                    public: bool = False) -> dict:
+                    viewer: Actor) -> dict:
     """The 周调度 pack for the reporting week `week` ('2021-W24' or a date in the week)."""
+    public = not auth.sees_internal(viewer)
     prog = metrics.get_programme(store, programme_id)
     wk = discipline.parse_week(week, prog)
     region = region or prog.region_adcode
@@ -176,33 +181,13 @@ def weekly_dispatch(store: Store, programme_id: int | str, week: str | date, *, 
         "stalled_communities": stalled_communities(store, prog.id, wk, region=region),
         "not_reported": reporting[reporting["status"] != "on_time"].reset_index(drop=True),
         "reporting": reporting,
-        "problems": None if public else open_problems(store, prog.id, wk, region),
-        "actions": actions.list_open(store, prog.id, wk),
-        "actions_closed": actions.closed_in_week(store, prog.id, wk),
+        "problems": None if public else open_problems(store, prog.id, wk, region, viewer=viewer),
+        # follow-up actions name who is responsible: internal
+        "actions": None if public else actions.list_open(store, prog.id, wk),
+        "actions_closed": None if public else actions.closed_in_week(store, prog.id, wk),
     }
     return pack
 
-
-def pack_json(pack: dict) -> dict:
-    """The pack as plain JSON-ready data (CLI)."""
-    def conv(v):
-        if isinstance(v, pd.DataFrame):
-            return [{k: conv(x) for k, x in r.items()} for r in v.to_dict("records")]
-        if isinstance(v, dict):
-            return {k: conv(x) for k, x in v.items()}
-        if isinstance(v, list):
-            return [conv(x) for x in v]
-        if isinstance(v, (date,)):
-            return v.isoformat()
-        if v is pd.NA or (isinstance(v, float) and pd.isna(v)):
-            return None
-        if hasattr(v, "item"):
-            return v.item()
-        return v
-    return conv({k: v for k, v in pack.items()})
-
-
-# --- tables as people read them ---------------------------------------------------------
 
 def _none(v):
     return None if v is None or v is pd.NA or (isinstance(v, float) and pd.isna(v)) else v
@@ -271,7 +256,7 @@ def problems_sheet(pack: dict) -> pd.DataFrame:
 
 
 def actions_sheet(pack: dict) -> pd.DataFrame:
-    rows = pack["actions"] + pack["actions_closed"]
+    rows = (pack["actions"] or []) + (pack["actions_closed"] or [])
     return pd.DataFrame([{"编号": a["id"], "提出周次": a["week_label"], "督办事项": a["title"],
                           "地区": a["region_name"] or "", "小区": a["project_name"] or "",
                           "责任人（单位）": a["owner"] or "", "办结时限": a["deadline"] or "",
@@ -281,18 +266,14 @@ def actions_sheet(pack: dict) -> pd.DataFrame:
 
 def dispatch_xlsx(pack: dict) -> bytes:
     """The pack as a workbook: one sheet per part of the meeting."""
-    from openpyxl.utils import get_column_letter
-
-
     sheets = [("本周概况", pd.DataFrame(headline_rows(pack), columns=["项目", "情况"])),
               ("各县进度", county_sheet(pack)),
               ("明显滞后", _list_frame(pack["behind"])),
               ("连续两周无进展县", _list_frame(pack["no_movement_counties"])),
               ("无进展小区", stalled_sheet(pack)),
-              ("未按时报送", reporting_sheet(pack)),
-              ("督办事项", actions_sheet(pack))]
+              ("未按时报送", reporting_sheet(pack))]
     if not pack["public"]:
-        sheets.insert(6, ("存在问题", problems_sheet(pack)))
+        sheets += [("存在问题", problems_sheet(pack)), ("督办事项", actions_sheet(pack))]
     buf = io.BytesIO()
     with pd.ExcelWriter(buf, engine="openpyxl") as xw:
         for name, df in sheets:
@@ -374,13 +355,14 @@ def dispatch_docx(pack: dict) -> bytes:
                 f"{k}（{v}个小区）" for k, v in top.head(6).items()) + "。")
             doc.table(d, ps[["县（市、区）", "小区名称", "当前阶段", "存在问题"]], widths=[2.8, 3.8, 1.6, 7.4],
                       font_pt=10.5)
-    doc.heading1(d, n.next1("督办事项办理情况"))
-    acts = actions_sheet(pack)
-    if acts.empty:
-        doc.para(d, "暂无督办事项。")
-    else:
-        doc.table(d, acts[["编号", "提出周次", "督办事项", "地区", "责任人（单位）", "办结时限", "状态"]],
-                  widths=[1.1, 2.0, 5.0, 2.2, 2.3, 2.0, 1.6], font_pt=10.5)
+    if not pack["public"]:
+        doc.heading1(d, n.next1("督办事项办理情况"))
+        acts = actions_sheet(pack)
+        if acts.empty:
+            doc.para(d, "暂无督办事项。")
+        else:
+            doc.table(d, acts[["编号", "提出周次", "督办事项", "地区", "责任人（单位）", "办结时限", "状态"]],
+                      widths=[1.1, 2.0, 5.0, 2.2, 2.3, 2.0, 1.6], font_pt=10.5)
     return doc.to_bytes(d)
 
 

@@ -24,6 +24,7 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from lib.domain import clock
 from lib.domain import vocabulary
 from lib.domain import regions
 from lib.figures import rollups
@@ -212,7 +213,7 @@ def load(store: Store, communities: int, weeks: int, seed: int = 1, *, build_rol
         return {"status": "unchanged", "programme_id": have, "code": code}
     t0 = time.perf_counter()
     dialect = store.dialect
-    now = datetime.now().replace(microsecond=0).isoformat(sep=" ")
+    now = clock.utcnow().replace(microsecond=0).isoformat(sep=" ")
     n_reports = 0
     with _bulk_write(store) as s:
         if s.get(Region, regions.COUNTRY) is None:

@@ -22,7 +22,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from lib.domain.errors import ReadOnlyStore, StoreUnavailable
 from lib.store.models import AuditLog, Region, StoreMeta
-from lib.domain.settings import load_config, mask_url
+from lib.domain import settings
+from lib.domain.settings import Config, mask_url
 from lib.domain import regions
 
 log = logging.getLogger(__name__)
@@ -34,9 +35,10 @@ class Abort(Exception):
 
 
 class Store:
-    def __init__(self, url: str, *, read_only: bool = False):
+    def __init__(self, url: str, *, read_only: bool = False, config: Config | None = None):
         self.url = url
         self.read_only = read_only
+        self.config = config or settings.current()  # what the store was opened with (upload limits, TTL)
         self.engine = _make_engine(url, read_only)
         self.dialect = self.engine.dialect.name
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
@@ -219,16 +221,17 @@ _stores: dict[tuple[str, bool], Store] = {}
 _lock = threading.Lock()
 
 
-def open_store(url: str | None = None, *, read_only: bool | None = None, migrate: bool = False) -> Store:
-    """The store for a URL (default: the configured DATABASE_URL), one per process."""
-    cfg = load_config()
+def open_store(url: str | None = None, *, read_only: bool | None = None, migrate: bool = False,
+               config: Config | None = None) -> Store:
+    """The store for a URL (default: the configured DATABASE_URL), one per process and URL."""
+    cfg = config or settings.current()
     url = url or cfg.database_url
     ro = cfg.public if read_only is None else read_only
     key = (url, ro)
     with _lock:
         store = _stores.get(key)
         if store is None:
-            store = Store(url, read_only=ro)
+            store = Store(url, read_only=ro, config=cfg)
             _stores[key] = store
     if migrate and not ro:
         store.migrate()

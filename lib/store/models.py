@@ -13,9 +13,7 @@ from sqlalchemy import (JSON, Boolean, Date, DateTime, Float, ForeignKey, Index,
                         String, Text, UniqueConstraint)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+from lib.domain.clock import utcnow  # noqa: F401 - the one clock; columns default to it
 
 
 class Base(DeclarativeBase):

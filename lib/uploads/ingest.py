@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from sqlalchemy import select, update
 
+from lib.domain import clock
 from lib.domain import vocabulary
 from lib.domain import regions
 from lib.domain.errors import NotFound, UserError
@@ -30,10 +31,10 @@ from lib.store.models import (FUND_COLUMNS, Programme, ProgressReport, Project, 
 from lib.uploads.reader import FIELD_LABELS_ZH, Issue, RawRow, ReadResult, read_workbook
 from lib.store.engine import Abort, Store, audit
 from lib.access import auth
-from lib.domain.settings import load_config
 from lib.figures import rollups
 from lib.figures.metrics import parse_date
 from lib.store.models import StoreMeta
+from lib.access.auth import Actor
 
 PCT_JUMP_WARNING = 50.0  # points in one week
 CHINA_BBOX = (73.0, 18.0, 135.5, 53.6)
@@ -128,7 +129,7 @@ def check(store: Store, data: bytes, filename: str, programme: int | str, *, act
           max_bytes: int | None = None, max_rows: int | None = None) -> Preview:
     """Read and check a file against the store; write nothing."""
     prog = get_programme(store, programme)
-    pv, read = _read(data, filename, kind, max_bytes, max_rows)
+    pv, read = _read(store, data, filename, kind, max_bytes, max_rows)
     if read is None:
         return pv
     act = _actor(actor)
@@ -157,7 +158,7 @@ def commit(store: Store, data: bytes, filename: str, programme: int | str, *, ac
         pv, read = preview, preview._read
     else:
         preview = None
-        pv, read = _read(data, filename, kind, max_bytes, max_rows)
+        pv, read = _read(store, data, filename, kind, max_bytes, max_rows)
     if read is None:
         return pv
     with store.session() as s:  # fast path: same file already accepted
@@ -171,7 +172,7 @@ def commit(store: Store, data: bytes, filename: str, programme: int | str, *, ac
     with store.write() as s:
         if preview is None or _version(s) != preview._version:
             if preview is not None:  # someone wrote meanwhile: check again from scratch
-                pv, read = _read(data, filename, kind, max_bytes, max_rows)
+                pv, read = _read(store, data, filename, kind, max_bytes, max_rows)
             _validate(s, prog, pv, read, act, county, _as_date(as_of))
         if pv.errors:
             raise Abort
@@ -230,8 +231,9 @@ def rollback(store: Store, upload_id: int, *, actor=None) -> dict:
     return {"status": "rolled_back", "upload_id": int(upload_id), "rows": n}
 
 
-def uploads(store: Store, programme: int | str, county: str | None = None, *, public: bool = False) -> list[dict]:
+def uploads(store: Store, programme: int | str, county: str | None = None, *, viewer: Actor) -> list[dict]:
     """Upload history, newest first (uploader names are left out in public mode)."""
+    public = not auth.sees_internal(viewer)
     prog = get_programme(store, programme)
     q = select(Upload).where(Upload.programme_id == prog.id).order_by(Upload.id.desc())
     if county:
@@ -256,8 +258,8 @@ def raw_file(store: Store, upload_id: int) -> tuple[str, bytes]:
 
 # --- reading ----------------------------------------------------------------------------------
 
-def _read(data: bytes, filename: str, kind, max_bytes, max_rows) -> tuple[Preview, ReadResult | None]:
-    cfg = load_config()
+def _read(store: Store, data: bytes, filename: str, kind, max_bytes, max_rows) -> tuple[Preview, ReadResult | None]:
+    cfg = store.config
     pv = Preview(status="ok", kind=kind, filename=filename, sha256=hashlib.sha256(data).hexdigest(),
                  size_bytes=len(data), report_date=None)
     read = read_workbook(data, filename, max_bytes=max_bytes or cfg.upload_max_bytes,
@@ -292,7 +294,7 @@ def _validate(s, prog: Programme, pv: Preview, read: ReadResult, act, county: st
             pv.errors.append(Issue("error", None, None, None, None,
                                    "未找到填报日期：请在表头上方写明“填报日期：2021年6月18日”，"
                                    "或在上传时选择填报日期（命令行 --as-of）。"))
-    if pv.report_date and pv.report_date > date.today():
+    if pv.report_date and pv.report_date > clock.today():
         pv.errors.append(Issue("error", None, None, "填报日期", str(pv.report_date),
                                f"填报日期 {pv.report_date} 晚于今天，请填写本周实际的填报日期。"))
     ctx = _Ctx(s, prog, pv.report_date)
@@ -402,7 +404,7 @@ def _scope_check(act, pv: Preview, row: RawRow, adcode: str, county: str | None)
 
 
 def _check_progress(ctx: _Ctx, pv: Preview, rows: list[RawRow], act, county, bad_rows):
-    today = date.today()
+    today = clock.today()
     seen: dict[int, tuple[RawRow, dict]] = {}
     counties: set[str] = set()
     for row in rows:
@@ -593,7 +595,7 @@ def _check_register(ctx: _Ctx, pv: Preview, rows: list[RawRow], act, county, bad
             continue
         rec["code"] = existing.code if existing else (str(v["code"]) if v.get("code") else None)
         rec["county_adcode"] = adcode
-        rec["_registered_on"] = pv.report_date or date.today()
+        rec["_registered_on"] = pv.report_date or clock.today()
         if existing is not None:
             changed = {k: (getattr(existing, k), rec[k]) for k in _REGISTER_UPDATABLE
                        if k in rec and rec[k] is not None and rec[k] != getattr(existing, k)}
@@ -624,7 +626,7 @@ def _register_values(ctx: _Ctx, pv: Preview, row: RawRow, adcode: str) -> dict |
             _err(pv, row, fld, f"{_where(row)}：{FIELD_LABELS_ZH.get(fld, fld)}不能为负数，请改正。")
             ok = False
     yb = v.get("year_built")
-    if yb is not None and not (1900 <= yb <= date.today().year):
+    if yb is not None and not (1900 <= yb <= clock.today().year):
         _err(pv, row, "year_built", f"{_where(row)}：建成年代 {yb} 不合理，请填写四位年份（如 1995）。")
         ok = False
     elif yb is not None and yb > vocabulary.ELIGIBILITY_BUILT_BEFORE:

@@ -21,6 +21,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from lib.domain import vocabulary
 from lib.domain import regions
 from lib.office.sheets import neutralise
+from lib.access.auth import Actor
 from lib.figures.metrics import get_programme, register_table
 from lib.uploads.reader import FIELD_LABELS_ZH, Issue
 from lib.store.engine import Store
@@ -71,14 +72,15 @@ def _label(fld: str) -> str:
 
 
 def template(store: Store, programme: int | str, county: str, kind: str = "progress",
-             as_of: date | None = None) -> bytes:
-    """The .xlsx template for a county (adcode or name)."""
+             as_of: date | None = None, *, viewer: Actor) -> bytes:
+    """The .xlsx template for a county (adcode or name), filled with what `viewer` may see."""
 
     if kind not in ("progress", "register"):
         raise UserError("表格类型只能是 progress（进度填报）或 register（项目台账）。", "kind: progress or register")
     prog = get_programme(store, programme)
     c = regions.resolve(county, within=prog.region_adcode)
-    df = register_table(store, prog.id, as_of=as_of or date(prog.year_end, 12, 31), region=c.adcode)
+    df = register_table(store, prog.id, as_of=as_of or date(prog.year_end, 12, 31), region=c.adcode,
+                        viewer=viewer)
     cols = PROGRESS_COLUMNS if kind == "progress" else REGISTER_COLUMNS
     wb = Workbook()
     ws = wb.active
