@@ -55,6 +55,24 @@ class Metric:
     unit_en: str
 
 
+# Pace bands: a region's start rate against the pace the construction calendar expects
+# (lib.figures.rankings decides the band; every table, chart, map and document names it so).
+@dataclass(frozen=True)
+class Band:
+    code: str
+    zh: str        # in tables and documents: 快于序时 / 略慢于序时 / 明显滞后
+    zh_short: str  # on charts and in compact tables: 领先 / 略慢 / 滞后
+    en: str
+
+
+BANDS: tuple[Band, ...] = (
+    Band("ahead", "快于序时", "领先", "ahead of pace"),
+    Band("watch", "略慢于序时", "略慢", "slightly behind"),
+    Band("behind", "明显滞后", "滞后", "behind"),
+)
+BAND_BY_CODE = {b.code: b for b in BANDS}
+
+
 # Target metrics the documents use (domain.md, "Targets").
 METRICS: tuple[Metric, ...] = (
     Metric("communities", "小区", "Communities", "个", ""),
