@@ -321,6 +321,15 @@ def cmd_discipline(args):
     emit(discipline.week_summary(_store(args), args.programme, args.week))
 
 
+def cmd_calendar(args):
+    _refuse_public(args)
+    store = _store(args, write=True)
+    out = discipline.set_calendar(store, args.programme, weekday=args.weekday, deadline_hhmm=args.deadline,
+                                  actor=_actor(store, args.user))
+    say(f"已设置报送时限：{discipline.calendar_text(metrics.get_programme(store, args.programme))}。")
+    emit(out)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="python -m lib.cli", description="城镇老旧小区改造 dashboard: command line")
     p.add_argument("--db", help="database URL (default: DATABASE_URL or data/renovation.db)")
@@ -446,6 +455,13 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--programme", required=True)
     s.add_argument("--week", required=True)
     s.set_defaults(func=cmd_discipline)
+
+    s = sub.add_parser("calendar", help="set a programme's weekly reporting day and deadline (Beijing time)")
+    s.add_argument("--programme", required=True)
+    s.add_argument("--weekday", type=int, required=True, help="0 = Monday ... 4 = Friday ... 6 = Sunday")
+    s.add_argument("--deadline", required=True, help="HH:MM, Beijing time (e.g. 17:00)")
+    s.add_argument("--user", help="acting administrator (default: system)")
+    s.set_defaults(func=cmd_calendar)
 
     return p
 
