@@ -89,3 +89,11 @@ def county_figures_query(programme_id: int, as_of: date, region: str | None = No
          .where(Project.programme_id == programme_id, Project.registered_on <= as_of)
          .group_by(Project.county_adcode))
     return q.where(region_filter(Project.county_adcode, region))
+
+
+def report_dates_query(programme_id: int):
+    """The programme's reporting weeks: every date with at least one active report, oldest first."""
+    return (select(ProgressReport.report_date).distinct()
+            .join(Project, Project.id == ProgressReport.project_id)
+            .where(Project.programme_id == programme_id, ProgressReport.active.is_(True))
+            .order_by(ProgressReport.report_date))

@@ -57,7 +57,8 @@ from sqlalchemy.orm import Session
 
 from lib.domain import clock
 from lib.domain import vocabulary
-from lib.figures.asof import FLOAT_SUMS, INT_SUMS, SUM_COLUMNS, county_figures_query, region_filter
+from lib.figures.asof import (FLOAT_SUMS, INT_SUMS, SUM_COLUMNS, county_figures_query, region_filter,
+                              report_dates_query)
 from lib.store.models import CountyRollup, ProgressReport, Project, Region, RollupState
 
 _IN_CHUNK = 500  # counties per IN (...) list
@@ -341,9 +342,7 @@ def rebuild(s: Session, programme_id: int) -> dict:
                                func.coalesce(Project.planned_investment_wan, 0.0),
                                func.coalesce(Project.lifts_planned, 0))
                         .where(Project.programme_id == programme_id).order_by(Project.id)).all()
-    rp = ProgressReport
-    weeks_ = sorted(conn.execute(select(rp.report_date).distinct().join(Project, Project.id == rp.project_id)
-                                 .where(Project.programme_id == programme_id, rp.active.is_(True))).scalars().all())
+    weeks_ = list(conn.execute(report_dates_query(programme_id)).scalars().all())
     nw = len(weeks_)
     counties = sorted({p[1] for p in proj})
     cidx = {c: i for i, c in enumerate(counties)}
@@ -449,10 +448,7 @@ def check(s: Session, programme_id: int, *, tolerance: float = 1e-6) -> dict:
         return {"ok": False, "weeks": 0, "problems": [{"kind": "missing", "detail": "no rollup for this programme"}]}
     if state.dirty:
         problems.append({"kind": "dirty", "detail": "the history changed after the last refresh"})
-    raw_weeks = list(s.scalars(select(ProgressReport.report_date).distinct()
-                               .join(Project, Project.id == ProgressReport.project_id)
-                               .where(Project.programme_id == programme_id, ProgressReport.active.is_(True))
-                               .order_by(ProgressReport.report_date)).all())
+    raw_weeks = list(s.scalars(report_dates_query(programme_id)).all())
     have = weeks(s, programme_id)
     for d in sorted(set(raw_weeks) ^ set(have)):
         problems.append({"kind": "week", "date": d.isoformat(),
