@@ -20,12 +20,14 @@ import pandas as pd
 from sqlalchemy import case, func, or_, select
 
 from lib.domain import clock
+from lib.domain import fields
 from lib.domain import vocabulary
 from lib.domain import regions
 from lib.domain.errors import NotFound, UserError
 from lib.store.models import Programme, ProgressReport, Project, Region, Target
 from lib.figures import rollups
-from lib.figures.asof import REGISTER_FIELDS, SUM_COLUMNS, county_figures_query, latest_report_id, region_filter
+from lib.figures.asof import (REGISTER_FIELDS, SUM_COLUMNS, county_figures_query, latest_report_id, region_filter,
+                              report_dates_query)
 from lib.store.engine import Store
 from lib.access import auth
 from lib.access.auth import Actor
@@ -75,10 +77,7 @@ def report_dates(store: Store, programme_id: int) -> list[date]:
     with store.session() as s:
         if rollups.usable(s, programme_id):  # the same dates, without scanning the history
             return rollups.weeks(s, programme_id)
-        rows = s.scalars(select(ProgressReport.report_date).distinct()
-                         .join(Project, Project.id == ProgressReport.project_id)
-                         .where(Project.programme_id == programme_id, ProgressReport.active.is_(True))
-                         .order_by(ProgressReport.report_date)).all()
+        rows = s.scalars(report_dates_query(programme_id)).all()
     return list(rows)
 
 
@@ -294,23 +293,15 @@ def target_checks(store: Store, programme_id: int | str, as_of: str | date | Non
 
 # --- the register with its status ----------------------------------------------------------
 
-REGISTER_COLUMNS = {
-    "code": "项目编号", "name": "小区名称", "prefecture": "市（州）", "county": "县（市、区）",
-    "street": "街道", "community": "社区", "address": "地址", "year_built": "建成年份",
-    "households": "户数（户）", "buildings": "楼栋数（栋）", "floor_area_wan_m2": "建筑面积（万m²）",
-    "planned_investment_wan": "计划投资（万元）", "lifts_planned": "计划加装电梯（部）", "pilot": "试点",
-    "plan_years": "计划改造时间", "stage": "当前阶段", "report_date": "最近填报日期",
-    "progress_pct": "形象进度（%）", "invested_wan": "累计完成投资（万元）", "paid_wan": "累计资金支付（万元）",
-    "lifts_added": "已加装电梯（部）", "started_on": "开工日期", "finished_on": "完工日期",
-    "lon": "经度", "lat": "纬度", "id": "内部编号",
-}
+# The register table's columns and their Chinese headers, in the order officials read it.
+REGISTER_COLUMNS = fields.labels(fields.REGISTER_TABLE)
 
 
 def register_table(store: Store, programme_id: int | str, as_of: str | date | None = None,
                    region: str | None = None, *, viewer: Actor) -> pd.DataFrame:
     """One row per community with its latest status as of the date.
 
-    `public=True` leaves out what the public must not see (remarks, problems).
+    A viewer who may not see internal data (`auth.sees_internal`) gets no remarks or problems.
     """
     public = not auth.sees_internal(viewer)
     prog = get_programme(store, programme_id)
@@ -339,7 +330,7 @@ def register_table(store: Store, programme_id: int | str, as_of: str | date | No
     df["stage"] = df["stage"].map(lambda v: vocabulary.STAGE_BY_RANK[int(v)].zh if pd.notna(v) else "计划")
     df["plan_years"] = [_years(a, b) for a, b in zip(df["plan_year_start"], df["plan_year_end"])]
     df["pilot"] = df["pilot"].map(lambda v: "是" if v else "")
-    drop = ["plan_year_start", "plan_year_end"] + (["remarks", "problems"] if public else [])
+    drop = ["plan_year_start", "plan_year_end"] + ([c for c in fields.INTERNAL if c in df.columns] if public else [])
     return df.drop(columns=drop)
 
 

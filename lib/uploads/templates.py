@@ -10,32 +10,30 @@ A template filled in correctly always imports cleanly (tested).
 from __future__ import annotations
 
 import io
+import re
 from datetime import date
 
+import pandas as pd
 from openpyxl import Workbook, load_workbook
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from lib.domain import vocabulary
-from lib.domain import regions
-from lib.office.sheets import neutralise
 from lib.access.auth import Actor
-from lib.figures.metrics import get_programme, register_table
-from lib.uploads.reader import FIELD_LABELS_ZH, Issue
-from lib.store.engine import Store
+from lib.domain import fields
+from lib.domain import regions
+from lib.domain import vocabulary
 from lib.domain.errors import UserError
-from lib.uploads.reader import read_workbook
+from lib.figures.metrics import get_programme, register_table
+from lib.office.sheets import neutralise
+from lib.store.engine import Store
+from lib.uploads.reader import Issue, read_workbook
 
-PROGRESS_COLUMNS = ("code", "name", "county", "stage", "started_on", "finished_on", "accepted_on",
-                    "progress_pct", "invested_wan", "paid_wan", "lifts_added", "problems", "correction")
-REGISTER_COLUMNS = ("code", "name", "county", "street", "community", "address", "lon", "lat", "year_built",
-                    "households", "buildings", "floor_area_wan_m2", "planned_investment_wan", "fund_central",
-                    "fund_provincial", "fund_local", "fund_bonds", "fund_residents", "fund_utilities",
-                    "fund_owner_units", "fund_social", "fund_loans", "content", "lifts_planned",
-                    "implementing_body", "planned_start", "planned_finish", "plan_years", "pilot", "remarks")
-REQUIRED = {"progress": {"name", "stage"}, "register": {"name", "county", "households"}}
+# The template's columns and its required (*) cells, from the field table.
+PROGRESS_COLUMNS = fields.template_columns("progress")
+REGISTER_COLUMNS = fields.template_columns("register")
+REQUIRED = {kind: fields.required(kind) for kind in fields.KINDS}
 HEADER_ROW = 3  # row 1: title; row 2: 填报单位 / 填报日期; row 3: headers
 
 _HEAD_FILL = PatternFill("solid", fgColor="DCE6F1")
@@ -65,12 +63,6 @@ INSTRUCTIONS = {
 }
 
 
-def _label(fld: str) -> str:
-    if fld == "correction":
-        return "是否更正"
-    return FIELD_LABELS_ZH[fld]
-
-
 def template(store: Store, programme: int | str, county: str, kind: str = "progress",
              as_of: date | None = None, *, viewer: Actor) -> bytes:
     """The .xlsx template for a county (adcode or name), filled with what `viewer` may see."""
@@ -85,13 +77,13 @@ def template(store: Store, programme: int | str, county: str, kind: str = "progr
     wb = Workbook()
     ws = wb.active
     ws.title = "进度填报" if kind == "progress" else "项目台账"
-    title = f"{prog.name} {'进度填报表' if kind == 'progress' else '项目台账'}"
+    title = f"{prog.name} {fields.KIND_LABELS_ZH[kind]}"
     ws.cell(1, 1, title).font = Font(bold=True, size=14)
     ws.cell(2, 1, f"填报单位：{c.name}住房和城乡建设局")
     ws.cell(2, 4, "填报日期：")
     ws.cell(2, 4).alignment = Alignment(horizontal="right")
     for j, fld in enumerate(cols, start=1):
-        cell = ws.cell(HEADER_ROW, j, _label(fld) + ("*" if fld in REQUIRED[kind] else ""))
+        cell = ws.cell(HEADER_ROW, j, fields.get(fld).zh + ("*" if fld in REQUIRED[kind] else ""))
         cell.font = Font(bold=True)
         cell.fill = _HEAD_FILL
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
@@ -121,8 +113,6 @@ def template(store: Store, programme: int | str, county: str, kind: str = "progr
 
 def _prefill(rec: dict, fld: str, kind: str):
     """The value a template row starts with: the register and the last reported figures."""
-    import pandas as pd
-
     if fld == "correction":
         return None
     if fld == "pilot":
@@ -138,18 +128,18 @@ def _validations(ws, cols, last_row: int) -> None:
     for j, fld in enumerate(cols, start=1):
         letter = get_column_letter(j)
         rng = f"{letter}{first}:{letter}{last_row}"
+        f = fields.get(fld)
         if fld == "stage":
             dv = DataValidation(type="list", formula1='"' + ",".join(s.zh for s in vocabulary.STAGES) + '"',
                                 allow_blank=True, showErrorMessage=True, errorTitle="阶段",
                                 error="请从下拉列表选择阶段。")
-        elif fld in ("correction", "pilot"):
+        elif f.type == "bool":
             dv = DataValidation(type="list", formula1='"是,否"', allow_blank=True, showErrorMessage=True,
                                 error="请选择“是”或“否”。")
-        elif fld == "progress_pct":
+        elif f.type == "pct":
             dv = DataValidation(type="decimal", operator="between", formula1="0", formula2="100",
                                 allow_blank=True, showErrorMessage=True, error="形象进度请填 0–100 之间的数字。")
-        elif fld in ("invested_wan", "paid_wan", "households", "buildings", "lifts_added", "lifts_planned",
-                     "floor_area_wan_m2", "planned_investment_wan") or fld.startswith("fund_"):
+        elif f.is_amount:
             dv = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True,
                                 showErrorMessage=True, error="请填写不小于 0 的数字。")
         else:
@@ -220,14 +210,11 @@ def _letters_by_header(data: bytes, filename: str) -> dict[str, dict[str, str]] 
         out[sh.name] = {}
         for fld, (header, letter) in sh.columns.items():
             out[sh.name][header] = letter
-            out[sh.name][FIELD_LABELS_ZH.get(fld, fld)] = letter
-            out[sh.name][_label(fld)] = letter
+            out[sh.name][fields.get(fld).zh] = letter
     return out
 
 
 def _letter(issue: Issue, by_header: dict[str, str]) -> str | None:
-    import re
-
     if not issue.column:
         return None
     m = re.search(r"（([A-Z]{1,3})列）", issue.column)

@@ -1,0 +1,317 @@
+"""Cell values: what a cell says, as text, and the numbers, percentages, dates and yes/no it holds.
+
+Pure functions over one cell's value (text, a number, a date, or an Excel error), used
+by the reader (lib.uploads.reader) and unit-tested on their own. Anything not readable
+with certainty raises `ValueParseError` with a Chinese reason and hint; the reader turns
+it into an issue naming the cell. Rules (also in the docstrings): a cell of only ``-``,
+``—``, ``/`` or ``无`` is empty; thousands separators must sit where they belong; a unit
+typed in the cell is returned with the number; dates are years 1950-2100, two-digit years
+are refused, Excel serials use the workbook's epoch.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+import unicodedata
+from typing import Any
+
+# A cell holding only one of these counts as empty.
+EMPTY_MARKERS = {"-", "--", "—", "——", "/", "\\", "无", "－", "─"}
+
+
+class ValueParseError(ValueError):
+    """A cell value that cannot be read with certainty.
+
+    ``reason`` and ``hint`` are Chinese phrases used to build the message.
+    """
+
+    def __init__(self, reason: str, hint: str = ""):
+        super().__init__(reason)
+        self.reason = reason
+        self.hint = hint
+
+
+class ExcelError:
+    """A cached Excel error value such as #DIV/0!."""
+
+    def __init__(self, text: str):
+        self.text = text
+
+    def __str__(self) -> str:
+        return self.text
+
+
+EXCEL_ERRORS = {"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA",
+                "#SPILL!", "#CALC!"}
+
+_FULLWIDTH_ALNUM = {c: c - 0xFEE0 for c in range(0xFF10, 0xFF1A)}
+_FULLWIDTH_ALNUM.update({c: c - 0xFEE0 for c in range(0xFF21, 0xFF3B)})
+_FULLWIDTH_ALNUM.update({c: c - 0xFEE0 for c in range(0xFF41, 0xFF5B)})
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"), None)
+_SPACES_RE = re.compile(r"[\s\u3000\xa0]+")
+
+
+def format_number(v: float | int) -> str:
+    if isinstance(v, float) and v.is_integer() and abs(v) < 1e15:
+        return str(int(v))
+    return repr(v) if isinstance(v, float) else str(v)
+
+
+def cell_text(value: Any) -> str | None:
+    """What the user sees in the cell, as text (None for empty)."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, (int, float)):
+        return format_number(value)
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time(0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ")
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    text = str(value).translate(_INVISIBLE)
+    return text if text.strip() else None
+
+
+_NEEDS_NORMALIZING = re.compile(r"[\t\n\r\f\v\u3000\xa0\u200b-\u200d\u2060\ufeff\uff10-\uff5a]| {2}|^ | $")
+
+
+def normalize_text(value: Any) -> str | None:
+    """Trim a name or free text: full-width spaces, repeated spaces, full-width
+    letters/digits (``１号院`` -> ``1号院``); Chinese punctuation is kept."""
+    if isinstance(value, str) and value and not _NEEDS_NORMALIZING.search(value):
+        return value  # the common case, kept fast for 50,000-row uploads
+    text = cell_text(value)
+    if text is None:
+        return None
+    text = text.translate(_INVISIBLE).translate(_FULLWIDTH_ALNUM)
+    lines = [_SPACES_RE.sub(" ", ln).strip() for ln in text.replace("\r", "\n").split("\n")]
+    text = "\n".join(ln for ln in lines if ln)
+    return text or None
+
+
+# Units, as factors to the stored unit (万元, 万平方米) where there is one.
+MONEY_UNITS = {"万元": 1.0, "元": 1e-4, "亿元": 1e4, "千元": 0.1}
+AREA_UNITS = {"万m2": 1.0, "万平方米": 1.0, "万平米": 1.0, "万㎡": 1.0,
+              "m2": 1e-4, "平方米": 1e-4, "平米": 1e-4, "㎡": 1e-4}
+COUNT_UNITS = {"户", "个", "栋", "幢", "栋/幢", "幢/栋", "部", "台", "处", "年", "座"}
+# Units a header may name: "改造户数（户）", "计划总投资/万元", a row of units under the header.
+UNIT_TOKENS = set(MONEY_UNITS) | set(AREA_UNITS) | COUNT_UNITS | {"%"}
+UNIT_TOKENS_LONGEST_FIRST = sorted(UNIT_TOKENS, key=len, reverse=True)
+
+_QTY_UNITS = sorted(set(MONEY_UNITS) | set(AREA_UNITS) | COUNT_UNITS | {"%", "万", "米", "°"},
+                    key=len, reverse=True)
+_NUM_RE = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+_THOUSANDS_RE = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
+
+
+def _prep_numeric_text(text: str) -> str:
+    s = unicodedata.normalize("NFKC", text).translate(_INVISIBLE).strip()
+    s = s.replace("m²", "m2")
+    # Excel's ="00123" trick for keeping text in CSV
+    m = re.fullmatch(r'="(.*)"', s)
+    if m:
+        s = m.group(1)
+    s = s.lstrip("¥￥").strip()
+    return s
+
+
+def parse_quantity(value: Any) -> tuple[float | None, str | None]:
+    """Read a number and an optional trailing unit: ``"１，２３４.5万元"`` ->
+    ``(1234.5, "万元")``; ``"120户"`` -> ``(120.0, "户")``; empty, ``-``, ``/``
+    or ``无`` -> ``(None, None)``.  Raises ValueParseError when unsure
+    (``"约120"``, ``"1,23"``, ``"100-120"``)."""
+    if value is None:
+        return None, None
+    if isinstance(value, bool):
+        raise ValueParseError("是逻辑值，不是数字", "请填写数字")
+    if isinstance(value, (int, float)):
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ValueParseError("不是有效的数字", "请填写数字")
+        return float(value), None
+    if isinstance(value, ExcelError):
+        raise ValueParseError(f"是Excel错误值 {value.text}", "请检查该单元格的公式")
+    if isinstance(value, (dt.date, dt.datetime, dt.time)):
+        raise ValueParseError("是日期，不是数字", "请把单元格格式改为“常规”或“数值”后填写数字")
+    s = _prep_numeric_text(str(value))
+    if not s or s in EMPTY_MARKERS:
+        return None, None
+    unit = None
+    for token in _QTY_UNITS:
+        if s.endswith(token) and len(s) > len(token):
+            unit = token
+            s = s[: -len(token)].strip()
+            break
+    s = s.replace(" ", "") if re.fullmatch(r"[+-]?\s*[\d.,]+", s) else s
+    if "," in s:
+        if not _THOUSANDS_RE.match(s):
+            raise ValueParseError("的千分位逗号位置不对，无法确定数值", "请去掉逗号后填写数字，如 1234.5")
+        s = s.replace(",", "")
+    if not _NUM_RE.match(s):
+        raise ValueParseError("不是有效的数字", "请只填写数字（可带单位），如 120 或 3.5万元")
+    return float(s), unit
+
+
+def parse_number(value: Any) -> float | None:
+    """Number from a cell, any trailing unit dropped (see parse_quantity)."""
+    return parse_quantity(value)[0]
+
+
+def parse_int(value: Any) -> int | None:
+    """Whole number (户数, 栋数, 电梯部数): ``"120户"`` -> 120; ``12.5`` is an error."""
+    num, _ = parse_quantity(value)
+    if num is None:
+        return None
+    if not float(num).is_integer():
+        raise ValueParseError("不是整数", "请填写整数")
+    return int(num)
+
+
+def parse_percent(value: Any, *, percent_format: bool = False) -> tuple[float | None, bool]:
+    """Return (number as written, had_percent_sign).
+
+    ``"75%"`` -> (75.0, True); ``"75"`` -> (75.0, False); ``0.75`` -> (0.75, False);
+    an Excel cell formatted as percent holding 0.75 (``percent_format=True``)
+    -> (75.0, True).  Column-level scaling is resolve_percent_column()."""
+    if percent_format and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return round(float(value) * 100, 10), True
+    num, unit = parse_quantity(value)
+    if num is None:
+        return None, False
+    if unit not in (None, "%"):
+        raise ValueParseError("不是百分比", "请填写 0 到 100 之间的数字，如 75 或 75%")
+    return num, unit == "%"
+
+
+def resolve_percent_column(cells: list[tuple[float | None, bool]]) -> tuple[list[float | None], bool]:
+    """Apply the percentage rule to one column.
+
+    Cells written with % are kept.  Numbers without % are multiplied by 100
+    only if ALL non-empty values of the column (as written) are <= 1.
+    Returns (values, scaled)."""
+    present = [v for v, _ in cells if v is not None]
+    scale = bool(present) and all(v <= 1 for v in present) and any(not pct for v, pct in cells if v is not None)
+    out: list[float | None] = []
+    for v, pct in cells:
+        if v is None or pct or not scale:
+            out.append(v)
+        else:
+            out.append(round(v * 100, 10))
+    return out, scale
+
+
+EXCEL_EPOCH_1900 = dt.date(1899, 12, 30)
+_MIN_YEAR, _MAX_YEAR = 1950, 2100
+_DATE_FULL_RE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?$")
+_DATE_MONTH_RE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?(份)?$")
+_DATE_COMPACT_RE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+_TIME_SUFFIX_RE = re.compile(r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)$")
+
+
+def _make_date(y: int, m: int, d: int) -> dt.date:
+    if not (_MIN_YEAR <= y <= _MAX_YEAR):
+        raise ValueParseError(f"的年份 {y} 不在 {_MIN_YEAR}-{_MAX_YEAR} 之间", "请检查日期")
+    try:
+        return dt.date(y, m, d)
+    except ValueError:
+        raise ValueParseError("不是存在的日期", "请检查月份和日期，如 2021年6月18日") from None
+
+
+def _serial_to_date(serial: float, epoch: dt.date) -> dt.date:
+    day = epoch + dt.timedelta(days=int(math.floor(serial)))
+    if not (_MIN_YEAR <= day.year <= _MAX_YEAR):
+        raise ValueParseError("无法识别为日期", "请填写日期，如 2021年6月18日")
+    return day
+
+
+def parse_date(value: Any, *, allow_month: bool = False, epoch: dt.date = EXCEL_EPOCH_1900) -> dt.date | None:
+    """Read a date: ``2021.06.18``, ``2021/6/18``, ``2021-06-18``,
+    ``2021年6月18日``, ``20210618``, an Excel serial (1900 system unless
+    ``epoch`` says otherwise), a datetime cell.  Year-month only
+    (``2021年6月``) gives the 1st of the month when ``allow_month`` else an
+    error.  Two-digit years, years outside 1950-2100 -> ValueParseError."""
+    if value is None:
+        return None
+    if isinstance(value, dt.date):  # a datetime too
+        return _make_date(value.year, value.month, value.day)
+    if isinstance(value, bool) or isinstance(value, ExcelError) or isinstance(value, dt.time):
+        raise ValueParseError("无法识别为日期", "请填写日期，如 2021年6月18日")
+    if isinstance(value, (int, float)):
+        if float(value).is_integer() and 19000101 <= value <= 21001231:
+            return parse_date(str(int(value)), allow_month=allow_month)
+        if 1 <= value < 2958466 and value >= 10000:
+            return _serial_to_date(value, epoch)
+        text = format_number(value)
+        if re.fullmatch(r"\d{4}\.1", text):
+            raise ValueParseError("无法确定是1月还是10月", "请按“2021年10月18日”的格式填写完整日期")
+        return parse_date(text, allow_month=allow_month, epoch=epoch)
+    s = unicodedata.normalize("NFKC", str(value)).translate(_INVISIBLE).strip()
+    if not s or s in EMPTY_MARKERS:
+        return None
+    s = _TIME_SUFFIX_RE.sub("", s).strip()
+    m = _DATE_FULL_RE.match(s) or _DATE_COMPACT_RE.match(s)
+    if m:
+        return _make_date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    m = _DATE_MONTH_RE.match(s)
+    if m:
+        if not allow_month:
+            raise ValueParseError("只有年月，没有具体日期", "请填写到日，如 2021年6月18日")
+        return _make_date(int(m.group(1)), int(m.group(2)), 1)
+    if re.fullmatch(r"\d{5}(\.\d+)?", s):
+        return _serial_to_date(float(s), epoch)
+    if re.fullmatch(r"\d{2}[-/.年]\d{1,2}[-/.月]\d{1,2}日?", s):
+        raise ValueParseError("的年份只有两位，无法确定", "请写四位年份，如 2021年6月18日")
+    raise ValueParseError("无法识别为日期", "请填写日期，如 2021年6月18日 或 2021-06-18")
+
+
+def is_month_only(text: str) -> bool:
+    """A date written as a year and a month only (``2021年6月``)."""
+    return bool(_DATE_MONTH_RE.match(unicodedata.normalize("NFKC", text).strip()))
+
+
+_TRUE_WORDS = {"是", "y", "yes", "√", "✓", "✔", "1", "true", "有", "对"}
+_FALSE_WORDS = {"否", "n", "no", "×", "✗", "✘", "x", "0", "false", "不是"}
+
+
+def parse_bool(value: Any) -> bool | None:
+    """是/否, Y/N, √/×, 1/0, TRUE/FALSE -> bool; empty -> None; else error."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)) and value in (0, 1):
+        return bool(value)
+    s = unicodedata.normalize("NFKC", str(value)).translate(_INVISIBLE).strip().lower()
+    if not s or s in EMPTY_MARKERS - {"无"}:
+        return None
+    if s in _TRUE_WORDS:
+        return True
+    if s in _FALSE_WORDS or s == "无":
+        return False
+    raise ValueParseError("无法识别为“是”或“否”", "请填写“是”或“否”")
+
+
+_REPORT_DATE_RE = re.compile(
+    r"(填报日期|统计截止日期|截止日期|截至日期|统计日期|报送日期|数据截至|截止时间|截至时间|截至|截止)"
+    r"\s*[:：]?\s*(\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*[日号]?|\d{8})")
+
+
+def extract_report_date(text: Any) -> dt.date | None:
+    """Find a 填报日期/截至 date in a title line: ``"填报单位：城东区住建局
+    填报日期：2021年6月18日"`` or ``"（截至2021年6月18日）"`` -> date."""
+    s = cell_text(text)
+    if not s:
+        return None
+    s = unicodedata.normalize("NFKC", s)
+    m = _REPORT_DATE_RE.search(s)
+    if not m:
+        return None
+    try:
+        return parse_date(m.group(2))
+    except ValueParseError:
+        return None
+
