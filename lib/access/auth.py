@@ -24,15 +24,16 @@ from sqlalchemy import select
 
 from lib.domain import regions
 from lib.domain.errors import NotFound, PermissionDenied, UserError
+from lib.domain.text import Text
 from lib.store.models import User as UserRow, utcnow
 from lib.store.engine import Store, audit
 
-ROLES: dict[str, tuple[str, str]] = {
-    "admin": ("管理员", "administrator"),
-    "leader": ("领导小组/工作专班", "leadership"),
-    "district": ("县区填报员", "district staff"),
-    "public": ("公众", "public"),
-    "system": ("系统（命令行）", "system (command line)"),
+ROLES: dict[str, Text] = {
+    "admin": Text("管理员", "administrator"),
+    "leader": Text("领导小组/工作专班", "leadership"),
+    "district": Text("县区填报员", "district staff"),
+    "public": Text("公众", "public"),
+    "system": Text("系统（命令行）", "system (command line)"),
 }
 USER_ROLES = ("admin", "leader", "district")  # roles a stored account may have
 
@@ -92,18 +93,16 @@ class Actor:
         return self.expires_at is not None and (now or utcnow()) >= self.expires_at
 
     def describe(self, lang: str = "zh") -> str:
-        """'zhang（县区填报员，西宁市城东区）' — for messages and the sidebar."""
-        role = ROLES.get(self.role, (self.role, self.role))[0 if lang == "zh" else 1]
-        who = self.display_name or self.username
+        """'zhang（县区填报员，西宁市城东区）' / 'zhang (district staff, 630102)' — for messages and the sidebar."""
+        role = ROLES.get(self.role, Text(self.role)).pick(lang)
         if self.role == "public":
             return role
-        scope = f"，{regions.describe(self.scope_adcode)}" if self.scope_adcode else ""
-        if lang != "zh":
-            scope = f", {self.scope_adcode}" if self.scope_adcode else ""
-            return f"{who} ({role}{scope})"
-        return f"{who}（{role}{scope}）"
+        scope = Text(f"，{regions.describe(self.scope_adcode)}", f", {self.scope_adcode}") if self.scope_adcode \
+            else Text("")
+        return _DESCRIBE.format(lang, who=self.display_name or self.username, role=role, scope=scope.pick(lang))
 
 
+_DESCRIBE = Text("{who}（{role}{scope}）", "{who} ({role}{scope})")
 User = Actor  # the acting user; `lib.models.User` is the stored account row
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from lib.domain.text import Text
+
 
 class UserError(Exception):
     """Refused input or an unusable setting. `str()` is the Chinese message.
@@ -14,12 +16,19 @@ class UserError(Exception):
 
     def __init__(self, zh: str, en: str | None = None, **details):
         super().__init__(zh)
-        self.zh = zh
-        self.en = en or zh
+        self.text = Text(zh, en or None)
         self.details = details
 
+    @property
+    def zh(self) -> str:
+        return self.text.zh
+
+    @property
+    def en(self) -> str:
+        return self.text.pick("en")
+
     def message(self, lang: str = "zh") -> str:
-        return self.en if lang == "en" else self.zh
+        return self.text.pick(lang)
 
 
 class StoreUnavailable(UserError):

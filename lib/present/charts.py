@@ -13,16 +13,16 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from lib.office import fmt
+from lib.present.i18n import t
 
 FONT = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
 BLUE, ORANGE, SKY, GREEN, GREY, DARK = "#0072B2", "#E69F00", "#56B4E9", "#009E73", "#8c8c8c", "#333333"
 BAND_COLOURS = {"ahead": BLUE, "watch": "#b8b8b8", "behind": ORANGE, None: "#e0e0e0"}
-BAND_TEXT = {"ahead": ("快于序时", "ahead of pace"), "watch": ("略慢", "slightly behind"),
-             "behind": ("滞后", "behind pace"), None: ("无目标", "no target")}
 
 
-def _l(zh: str, en: str, lang: str) -> str:
-    return zh if lang == "zh" else en
+def band_label(band: str | None, lang: str) -> str:
+    """A pace band's name as the rankings table and the bars say it ("band.none": no target)."""
+    return t(f"band.{band}" if band in BAND_COLOURS and band else "band.none", lang)
 
 
 def _layout(fig: go.Figure, title: str | None = None, height: int = 420, large: bool = False) -> go.Figure:
@@ -57,26 +57,26 @@ def pace(series: pd.DataFrame, metric: str, lang: str = "zh", title: str | None 
     series: one region's rows of `trends.with_rates(trends.weekly_series(...))`.
     """
     if series.empty:
-        return empty(_l("暂无填报", "No reports yet", lang))
-    unit = _l("户" if metric == "households" else "个", "", lang)
+        return empty(t("chart.no_reports", lang))
+    unit = t(f"chart.unit.{metric}", lang)
     x = pd.to_datetime(series["week"])
     fig = go.Figure()
     target = series["target"].iloc[-1]
     if pd.notna(target):
-        fig.add_trace(go.Scatter(x=x, y=series["expected"], mode="lines", name=_l("序时进度（按施工季）", "expected pace (season)", lang),
+        fig.add_trace(go.Scatter(x=x, y=series["expected"], mode="lines", name=t("chart.expected_pace", lang),
                                  line={"color": GREY, "dash": "dash", "width": 2},
                                  hovertemplate="%{y:,.0f}" + unit + "<extra></extra>"))
         fig.add_hline(y=target, line={"color": DARK, "dash": "dot", "width": 1.5},
-                      annotation_text=f"{_l('年度目标', 'target', lang)} {fmt.exact(target)}{unit}",
+                      annotation_text=f"{t('chart.target', lang)} {fmt.exact(target)}{unit}",
                       annotation_position="top left")
-    fig.add_trace(go.Scatter(x=x, y=series["started"], name=_l("累计开工", "started (cumulative)", lang),
+    fig.add_trace(go.Scatter(x=x, y=series["started"], name=t("chart.started_cumulative", lang),
                              mode="lines+markers", line={"color": BLUE, "width": 3}, marker={"size": 5},
                              hovertemplate="%{y:,.0f}" + unit + "<extra></extra>"))
-    fig.add_trace(go.Scatter(x=x, y=series["completed"], name=_l("累计完工", "completed (cumulative)", lang),
+    fig.add_trace(go.Scatter(x=x, y=series["completed"], name=t("chart.completed_cumulative", lang),
                              mode="lines+markers", line={"color": ORANGE, "width": 3}, marker={"size": 5, "symbol": "square"},
                              hovertemplate="%{y:,.0f}" + unit + "<extra></extra>"))
     fig.update_xaxes(tickformat="%m-%d", title=None)
-    fig.update_yaxes(title=_l("户数" if metric == "households" else "小区数", metric, lang), rangemode="tozero",
+    fig.update_yaxes(title=t(f"chart.axis.{metric}", lang), rangemode="tozero",
                      tickformat=",")
     fig.update_layout(hovermode="x unified")
     return _layout(fig, title, large=large)
@@ -86,7 +86,7 @@ def children_rates(series: pd.DataFrame, stat: str, lang: str = "zh", title: str
                    large: bool = False) -> go.Figure:
     """Small multiples: each child's rate per week against the season's pace (shared axes)."""
     if series.empty:
-        return empty(_l("暂无填报", "No reports yet", lang))
+        return empty(t("chart.no_reports", lang))
     names = list(dict.fromkeys(series["short_name"]))
     cols = 4 if len(names) > 3 else len(names)
     rows = -(-len(names) // cols)
@@ -97,15 +97,14 @@ def children_rates(series: pd.DataFrame, stat: str, lang: str = "zh", title: str
         r, c = i // cols + 1, i % cols + 1
         x = pd.to_datetime(d["week"])
         fig.add_trace(go.Scatter(x=x, y=d["expected_share"], mode="lines", line={"color": GREY, "dash": "dash", "width": 1.5},
-                                 name=_l("序时进度", "pace", lang), showlegend=i == 0, legendgroup="pace",
+                                 name=t("chart.pace", lang), showlegend=i == 0, legendgroup="pace",
                                  hovertemplate="%{y:.1%}<extra></extra>"), row=r, col=c)
         fig.add_trace(go.Scatter(x=x, y=d[stat], mode="lines", line={"color": BLUE if stat == "start_rate" else ORANGE, "width": 2.5},
-                                 name=_l("开工率" if stat == "start_rate" else "完工率",
-                                         "start rate" if stat == "start_rate" else "completion rate", lang),
+                                 name=t(f"chart.rate.{stat}", lang),
                                  showlegend=i == 0, legendgroup="rate", hovertemplate=name + " %{y:.1%}<extra></extra>"),
                       row=r, col=c)
     fig.update_yaxes(tickformat=".0%", range=[0, 1.05], nticks=3)
-    fig.update_xaxes(tickformat="%m月" if lang == "zh" else "%b", nticks=4)
+    fig.update_xaxes(tickformat=t("chart.month_ticks", lang), nticks=4)
     fig = _layout(fig, title, height=max(260, 190 * rows + 60), large=large)
     fig.update_annotations(font={"size": 15 if large else 13})
     return fig
@@ -114,11 +113,11 @@ def children_rates(series: pd.DataFrame, stat: str, lang: str = "zh", title: str
 def ranking_bars(df: pd.DataFrame, lang: str = "zh", title: str | None = None, large: bool = False) -> go.Figure:
     """Horizontal bars of `rate`, best at the top, coloured and labelled by band, pace as a line."""
     if df.empty:
-        return empty(_l("没有可排名的地区", "Nothing to rank", lang))
+        return empty(t("chart.nothing_to_rank", lang))
     d = df.iloc[::-1]
     labels = [f"{int(r)}. {n}" if pd.notna(r) else n for r, n in zip(d["rank"], d["short_name"])]
     colours = [BAND_COLOURS.get(b, BAND_COLOURS[None]) for b in d["band"]]
-    text = [f"{fmt.pct(v)} · {_l(*BAND_TEXT.get(b, BAND_TEXT[None]), lang)}" if pd.notna(v) else _l("无目标", "no target", lang)
+    text = [f"{fmt.pct(v)} · {band_label(b, lang)}" if pd.notna(v) else band_label(None, lang)
             for v, b in zip(d["rate"], d["band"])]
     fig = go.Figure(go.Bar(x=d["rate"].astype(float), y=labels, orientation="h", marker={"color": colours},
                            text=text, textposition="outside", cliponaxis=False,
@@ -127,7 +126,7 @@ def ranking_bars(df: pd.DataFrame, lang: str = "zh", title: str | None = None, l
     expected = df["expected"].iloc[0] if "expected" in df and len(df) else None
     if expected is not None and pd.notna(expected):
         fig.add_vline(x=float(expected), line={"color": DARK, "dash": "dash", "width": 1.5},
-                      annotation_text=f"{_l('参照', 'reference', lang)} {fmt.pct(expected)}",
+                      annotation_text=f"{t('chart.reference', lang)} {fmt.pct(expected)}",
                       annotation_position="top")
     vmax = max(1.0, float(d["rate"].max()) if d["rate"].notna().any() else 1.0)
     fig.update_xaxes(tickformat=".0%", range=[0, vmax * 1.22])
@@ -139,20 +138,19 @@ def ranking_bars(df: pd.DataFrame, lang: str = "zh", title: str | None = None, l
 def content_bars(df: pd.DataFrame, lang: str = "zh", title: str | None = None, large: bool = False) -> go.Figure:
     """Renovation items: communities planning each, and how many have started / finished works."""
     if df.empty:
-        return empty(_l("台账中没有改造内容", "No renovation content in the register", lang))
+        return empty(t("chart.no_content", lang))
     d = df.iloc[::-1]
-    cat = {"basic": _l("基础类", "basic", lang), "improvement": _l("完善类", "improvement", lang),
-           "enhancement": _l("提升类", "enhancement", lang)}
-    y = [f"{n}（{cat[c]}）" if lang == "zh" else f"{n} ({cat[c]})" for n, c in zip(d["zh"], d["category"])]
+    y = [t("chart.item_category", lang, item=t(f"content.item.{code}", lang), category=t(f"content.category.{c}", lang))
+         for code, c in zip(d["code"], d["category"])]
     fig = go.Figure()
-    fig.add_trace(go.Bar(x=d["communities"], y=y, orientation="h", name=_l("计划", "planned", lang),
+    fig.add_trace(go.Bar(x=d["communities"], y=y, orientation="h", name=t("chart.planned", lang),
                          marker={"color": "#d0d7de"}, hovertemplate="%{x}<extra></extra>"))
-    fig.add_trace(go.Bar(x=d["started"], y=y, orientation="h", name=_l("已开工", "started", lang),
+    fig.add_trace(go.Bar(x=d["started"], y=y, orientation="h", name=t("chart.started", lang),
                          marker={"color": SKY}, hovertemplate="%{x}<extra></extra>"))
-    fig.add_trace(go.Bar(x=d["completed"], y=y, orientation="h", name=_l("已完工", "completed", lang),
+    fig.add_trace(go.Bar(x=d["completed"], y=y, orientation="h", name=t("chart.completed", lang),
                          marker={"color": BLUE}, hovertemplate="%{x}<extra></extra>"))
     fig.update_layout(barmode="overlay", bargap=0.25)
-    fig.update_xaxes(title=_l("小区数（个）", "communities", lang))
+    fig.update_xaxes(title=t("chart.communities_axis", lang))
     return _layout(fig, title, height=max(320, 22 * len(d) + 100), large=large)
 
 
@@ -160,12 +158,12 @@ def funding_bars(df: pd.DataFrame, lang: str = "zh", title: str | None = None, l
     """Planned funding by source (万元), largest first, with its share."""
     d = df[df["planned_wan"] > 0].sort_values("planned_wan")
     if d.empty:
-        return empty(_l("台账中没有资金来源", "No funding sources in the register", lang))
-    names = d["zh"] if lang == "zh" else d["en"]
+        return empty(t("chart.no_funding", lang))
+    names = [t(f"funding.{key}", lang) for key in d["key"]]
     fig = go.Figure(go.Bar(x=d["planned_wan"], y=names, orientation="h", marker={"color": BLUE},
                            text=[f"{fmt.money_wan(v, lang)} · {fmt.pct(s)}" for v, s in zip(d["planned_wan"], d["share"])],
-                           textposition="outside", cliponaxis=False, hovertemplate="%{x:,.1f} 万元<extra></extra>"))
-    fig.update_xaxes(title=_l("计划资金（万元）", "planned (10k yuan)", lang), tickformat=",",
+                           textposition="outside", cliponaxis=False, hovertemplate=t("chart.funding_hover", lang) + "<extra></extra>"))
+    fig.update_xaxes(title=t("chart.funding_axis", lang), tickformat=",",
                      range=[0, float(d["planned_wan"].max()) * 1.35])
     fig.update_yaxes(automargin=True)
     return _layout(fig, title, height=max(260, 38 * len(d) + 100), large=large)
@@ -174,17 +172,17 @@ def funding_bars(df: pd.DataFrame, lang: str = "zh", title: str | None = None, l
 def community_history(history: pd.DataFrame, lang: str = "zh", title: str | None = None) -> go.Figure:
     """One community's weekly physical progress (%) and money (万元)."""
     if history.empty:
-        return empty(_l("该小区尚无填报记录", "No reports for this community yet", lang))
+        return empty(t("chart.no_history", lang))
     x = pd.to_datetime(history["report_date"])
     fig = make_subplots(specs=[[{"secondary_y": True}]])
-    fig.add_trace(go.Scatter(x=x, y=history["progress_pct"], name=_l("形象进度（%）", "progress (%)", lang),
+    fig.add_trace(go.Scatter(x=x, y=history["progress_pct"], name=t("chart.progress_pct", lang),
                              line={"color": BLUE, "width": 3}, mode="lines+markers"), secondary_y=False)
-    fig.add_trace(go.Scatter(x=x, y=history["invested_wan"], name=_l("累计完成投资（万元）", "invested (10k yuan)", lang),
+    fig.add_trace(go.Scatter(x=x, y=history["invested_wan"], name=t("chart.invested_wan", lang),
                              line={"color": ORANGE, "width": 2}), secondary_y=True)
-    fig.add_trace(go.Scatter(x=x, y=history["paid_wan"], name=_l("累计资金支付（万元）", "paid (10k yuan)", lang),
+    fig.add_trace(go.Scatter(x=x, y=history["paid_wan"], name=t("chart.paid_wan", lang),
                              line={"color": ORANGE, "width": 2, "dash": "dot"}), secondary_y=True)
     fig.update_yaxes(range=[0, 105], title="%", secondary_y=False)
-    fig.update_yaxes(title=_l("万元", "10k yuan", lang), rangemode="tozero", secondary_y=True, showgrid=False)
+    fig.update_yaxes(title=t("chart.wan_yuan", lang), rangemode="tozero", secondary_y=True, showgrid=False)
     fig.update_xaxes(tickformat="%m-%d")
     return _layout(fig, title, height=360)
 

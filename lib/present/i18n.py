@@ -1,58 +1,74 @@
-"""Interface text in Chinese (default) and English.
+"""Interface text in Chinese (default) and English: every word a screen, chart or map shows.
 
-`t(key, lang)` looks a key up; a missing English text falls back to Chinese,
-a missing key shows the key itself so that it is noticed, never a crash.
-Pages keep their words here, not inline: the shared keys below, and each
-area's keys in its own module `lib/present/texts/<area>.py` (a dict named TEXT),
-merged at import so that areas never edit each other's files.
+Every text is a `lib.domain.text.Text(zh, en)` pair, looked up by key with `t(key, lang)`.
+Pages keep their words here, not inline: the shared keys below, and each area's keys in
+its own module `lib/present/texts/<area>.py` (a dict named TEXT), merged at import so that
+areas never edit each other's files. A missing key shows the key itself, so that it is
+noticed, never a crash.
+
+`t` also names anything that already carries both languages (a vocabulary Stage, Metric,
+FundingSource or Band, a role, a `UserError`'s text): `t(stage, lang)`.
 """
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Any
+
+from lib.domain import vocabulary
+from lib.domain.text import Text
 from lib.present.texts import auth as texts_auth
+from lib.present.texts import charts as texts_charts
 from lib.present.texts import dashboard as texts_dashboard
 from lib.present.texts import review as texts_review
 from lib.present.texts import upload as texts_upload
 
-TEXT: dict[str, dict[str, str]] = {
-    "app.title": {"zh": "城镇老旧小区改造调度平台", "en": "Old Community Renovation Dashboard"},
-    "nav.overview": {"zh": "总览", "en": "Overview"},
-    "filter.programme": {"zh": "改造计划", "en": "Programme"},
-    "filter.region": {"zh": "地区", "en": "Region"},
-    "filter.county": {"zh": "县（市、区）", "en": "County"},
-    "filter.as_of": {"zh": "截至（填报周）", "en": "As of (reporting week)"},
-    "filter.metric": {"zh": "指标", "en": "Metric"},
-    "filter.language": {"zh": "语言", "en": "Language"},
-    "demo.banner": {"zh": "演示数据：登记台账与每周进度为系统生成，仅用于展示。",
-                    "en": "Demonstration data: register and weekly progress are generated for illustration. "},
-    "demo.source": {"zh": "计划依据：{source}。", "en": "Programme source: {source}."},
-    "public.banner": {"zh": "公众版（只读）：数据截至 {as_of}。", "en": "Public read-only edition: data as of {as_of}."},
-    "public.signed_out": {"zh": "未登录：仅显示公开数据（截至 {as_of}）。登录后可查看存在问题、上传与调度等内部内容。",
-                          "en": "Not signed in: public figures only (as of {as_of}). Sign in for internal content."},
-    "empty.no_programme": {"zh": "尚无改造计划。请管理员导入台账或运行 python -m lib.cli demo。",
-                           "en": "No programme yet. Import a register or run `python -m lib.cli demo`."},
-    "empty.no_reports": {"zh": "本周暂无填报", "en": "No reports this week"},
-    "kpi.target": {"zh": "年度目标", "en": "Target"},
-    "kpi.started": {"zh": "已开工", "en": "Started"},
-    "kpi.completed": {"zh": "已完工", "en": "Completed"},
-    "kpi.start_rate": {"zh": "开工率", "en": "Start rate"},
-    "kpi.completion_rate": {"zh": "完工率", "en": "Completion rate"},
-    "kpi.expected": {"zh": "按施工季应完成", "en": "Expected by season"},
-    "kpi.invested": {"zh": "累计完成投资", "en": "Invested"},
-    "kpi.paid": {"zh": "累计资金支付", "en": "Paid"},
-    "kpi.registered": {"zh": "纳入台账", "en": "In register"},
-    "metric.communities": {"zh": "小区数", "en": "Communities"},
-    "metric.households": {"zh": "户数", "en": "Households"},
-    "unit.communities": {"zh": "个", "en": ""},
-    "unit.households": {"zh": "户", "en": "households"},
-    "status.on_track": {"zh": "进度正常", "en": "On track"},
-    "status.behind": {"zh": "进度滞后", "en": "Behind"},
-    "error.store": {"zh": "无法打开数据库：{msg}", "en": "Cannot open the store: {msg}"},
+TEXT: dict[str, Text] = {
+    "app.title": Text("城镇老旧小区改造调度平台", "Old Community Renovation Dashboard"),
+    "nav.overview": Text("总览", "Overview"),
+    "filter.programme": Text("改造计划", "Programme"),
+    "filter.region": Text("地区", "Region"),
+    "filter.county": Text("县（市、区）", "County"),
+    "filter.as_of": Text("截至（填报周）", "As of (reporting week)"),
+    "filter.metric": Text("指标", "Metric"),
+    "filter.language": Text("语言", "Language"),
+    "demo.banner": Text("演示数据：登记台账与每周进度为系统生成，仅用于展示。",
+                        "Demonstration data: register and weekly progress are generated for illustration. "),
+    "demo.source": Text("计划依据：{source}。", "Programme source: {source}."),
+    "public.banner": Text("公众版（只读）：数据截至 {as_of}。", "Public read-only edition: data as of {as_of}."),
+    "public.signed_out": Text("未登录：仅显示公开数据（截至 {as_of}）。登录后可查看存在问题、上传与调度等内部内容。",
+                              "Not signed in: public figures only (as of {as_of}). Sign in for internal content."),
+    "empty.no_programme": Text("尚无改造计划。请管理员导入台账或运行 python -m lib.cli demo。",
+                               "No programme yet. Import a register or run `python -m lib.cli demo`."),
+    "empty.no_reports": Text("本周暂无填报", "No reports this week"),
+    "kpi.target": Text("年度目标", "Target"),
+    "kpi.started": Text("已开工", "Started"),
+    "kpi.completed": Text("已完工", "Completed"),
+    "kpi.start_rate": Text("开工率", "Start rate"),
+    "kpi.completion_rate": Text("完工率", "Completion rate"),
+    "kpi.expected": Text("按施工季应完成", "Expected by season"),
+    "kpi.invested": Text("累计完成投资", "Invested"),
+    "kpi.paid": Text("累计资金支付", "Paid"),
+    "kpi.registered": Text("纳入台账", "In register"),
+    "metric.communities": Text("小区数", "Communities"),
+    "metric.households": Text("户数", "Households"),
+    "unit.communities": Text("个", ""),
+    "unit.households": Text("户", "households"),
+    "status.on_track": Text("进度正常", "On track"),
+    "status.behind": Text("进度滞后", "Behind"),
+    "error.store": Text("无法打开数据库：{msg}", "Cannot open the store: {msg}"),
+    "week.label": Text("{day}（第{week}周）", "{day} (W{week})"),
+    "lang.zh": Text("中文", "中文"),  # each language is offered in its own words
+    "lang.en": Text("English", "English"),
+    "all": Text("全部", "All"),
+    "none": Text("无", "none"),
+    "yes": Text("是", "yes"),
+    "no": Text("否", "no"),
 }
 
 
 def _merge_area_texts() -> None:
-    for area in (texts_auth, texts_dashboard, texts_review, texts_upload):
+    for area in (texts_auth, texts_charts, texts_dashboard, texts_review, texts_upload):
         for key, entry in area.TEXT.items():
             if key in TEXT and TEXT[key] != entry:
                 raise ValueError(f"i18n key {key!r} is defined twice with different texts")
@@ -62,9 +78,26 @@ def _merge_area_texts() -> None:
 _merge_area_texts()
 
 
-def t(key: str, lang: str = "zh", **kw) -> str:
+def t(key: str | Any, lang: str = "zh", **kw) -> str:
+    """The text of `key` (or of a thing with `zh`/`en`) in `lang`, `{placeholders}` filled from `kw`."""
+    if not isinstance(key, str):
+        return Text.of(key).format(lang, **kw)
     entry = TEXT.get(key)
     if entry is None:
         return key
-    text = entry.get(lang) or entry["zh"]
-    return text.format(**kw) if kw else text
+    return entry.format(lang, **kw)
+
+
+def has(key: str) -> bool:
+    return key in TEXT
+
+
+def week_label(iso: str, lang: str = "zh") -> str:
+    """'2021-06-18' → '2021-06-18（第24周）' / '2021-06-18 (W24)'."""
+    return t("week.label", lang, day=iso, week=date.fromisoformat(iso).isocalendar()[1])
+
+
+def stage_name(stage_zh: str, lang: str = "zh") -> str:
+    """A stage as the register writes it (开工, 计划) in `lang`; an unknown word as it is."""
+    stage = vocabulary.stage_from_text(stage_zh) if stage_zh else None
+    return t(stage, lang) if stage else stage_zh

@@ -16,9 +16,10 @@ import pandas as pd
 import pydeck as pdk
 from shapely.geometry import mapping
 
+from lib.domain import regions
 from lib.domain import vocabulary
 from lib.office import fmt
-from lib.domain import regions
+from lib.present.i18n import stage_name, t
 
 BLANK_STYLE = "app/static/blank.json"
 BREAKS = (0.0, 0.2, 0.4, 0.6, 0.8)  # lower bounds of the five classes; the last is "80% and above"
@@ -53,7 +54,7 @@ def legend(lang: str = "zh") -> list[tuple[str, str]]:
         hi = BREAKS[i + 1] if i + 1 < len(BREAKS) else None
         label = f"{b * 100:.0f}%–{hi * 100:.0f}%" if hi is not None else (f"≥ {b * 100:.0f}%")
         out.append((label, COLOURS[i]))
-    out.append(("无目标" if lang == "zh" else "no target", NO_DATA))
+    out.append((t("map.no_target", lang), NO_DATA))
     return out
 
 
@@ -63,27 +64,22 @@ def county_features(rows: list[dict], stat: str, metric: str, lang: str = "zh",
 
     rows: summary blocks ({"adcode", "name", "totals"}) as `metrics.summary` returns them.
     """
-    unit = "户" if metric == "households" else "个"
+    unit = t(f"chart.unit.{metric}", lang)
+    stat_label = t(f"chart.rate.{stat}", lang)
     feats = []
     for r in rows:
         m = r["totals"][metric]
         rate = m[stat]
         k = rate_class(rate)
         colour = NO_DATA if k is None else COLOURS[k]
-        label_started = "已开工" if lang == "zh" else "started"
-        label_done = "已完工" if lang == "zh" else "completed"
-        label_target = "目标" if lang == "zh" else "target"
-        stat_label = {"start_rate": "开工率" if lang == "zh" else "start rate",
-                      "completion_rate": "完工率" if lang == "zh" else "completion rate"}[stat]
-        u = unit if lang == "zh" else ""
         feats.append({
             "type": "Feature",
             "geometry": _rounded(regions.boundary(r["adcode"], tolerance)),
             "properties": {
                 "adcode": r["adcode"], "name": r["name"], "rate": rate, "fill": _rgba(colour),
                 "line1": f"{stat_label} {fmt.pct(rate)}",
-                "line2": f"{label_target} {fmt.exact(m['target'])}{u} · {label_started} {fmt.exact(m['started'])}{u}"
-                         f" · {label_done} {fmt.exact(m['completed'])}{u}",
+                "line2": t("map.tooltip_line2", lang, target=fmt.exact(m["target"]), started=fmt.exact(m["started"]),
+                           completed=fmt.exact(m["completed"]), unit=unit),
             },
         })
     return {"type": "FeatureCollection", "features": feats}
@@ -105,20 +101,15 @@ def community_points(register: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     if register.empty or "lon" not in register:
         return pd.DataFrame(columns=["lon", "lat", "name", "line1", "line2", "colour", "id"])
     df = register.dropna(subset=["lon", "lat"])
-    hh = "户" if lang == "zh" else " households"
     out = pd.DataFrame({
         "id": df["id"], "lon": df["lon"].astype(float), "lat": df["lat"].astype(float),
         "name": df["name"],
-        "line1": [f"{c} · {st if lang == 'zh' else _stage_en(st)}" for c, st in zip(df["county"], df["stage"])],
-        "line2": [f"{fmt.exact(h)}{hh}" for h in df["households"]],
+        "line1": [t("map.point_line1", lang, county=c, stage=stage_name(s, lang))
+                  for c, s in zip(df["county"], df["stage"])],
+        "line2": [t("map.households", lang, n=fmt.exact(h)) for h in df["households"]],
         "colour": [_rgba(STAGE_COLOURS[_stage_key(s)], 235) for s in df["stage"]],
     })
     return out.reset_index(drop=True)
-
-
-def _stage_en(zh: str) -> str:
-    s = next((x for x in vocabulary.STAGES if x.zh == zh), None)
-    return s.en if s else zh
 
 
 def view_for(adcodes: list[str], width_px: int = 1000, height_px: int = 620) -> pdk.ViewState:

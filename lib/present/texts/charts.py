@@ -1,0 +1,43 @@
+"""Interface text of the charts (lib.present.charts) and the map (lib.present.maps)."""
+
+from __future__ import annotations
+
+from lib.domain.text import Text
+
+TEXT = {
+    "chart.no_reports": Text("暂无填报", "No reports yet"),
+    "chart.expected_pace": Text("序时进度（按施工季）", "expected pace (season)"),
+    "chart.pace": Text("序时进度", "pace"),
+    "chart.target": Text("年度目标", "target"),
+    "chart.started_cumulative": Text("累计开工", "started (cumulative)"),
+    "chart.completed_cumulative": Text("累计完工", "completed (cumulative)"),
+    "chart.axis.households": Text("户数", "households"),
+    "chart.axis.communities": Text("小区数", "communities"),
+    "chart.unit.households": Text("户", ""),  # after a figure on a chart; English charts name the axis instead
+    "chart.unit.communities": Text("个", ""),
+    "chart.rate.start_rate": Text("开工率", "start rate"),
+    "chart.rate.completion_rate": Text("完工率", "completion rate"),
+    "chart.month_ticks": Text("%m月", "%b"),  # a d3 time format
+    "chart.nothing_to_rank": Text("没有可排名的地区", "Nothing to rank"),
+    "chart.reference": Text("参照", "reference"),
+    "chart.no_content": Text("台账中没有改造内容", "No renovation content in the register"),
+    "chart.item_category": Text("{item}（{category}）", "{item} ({category})"),
+    "chart.planned": Text("计划", "planned"),
+    "chart.started": Text("已开工", "started"),
+    "chart.completed": Text("已完工", "completed"),
+    "chart.communities_axis": Text("小区数（个）", "communities"),
+    "chart.no_funding": Text("台账中没有资金来源", "No funding sources in the register"),
+    "chart.funding_axis": Text("计划资金（万元）", "planned (10k yuan)"),
+    "chart.funding_hover": Text("%{x:,.1f} 万元", "%{x:,.1f} × 10k yuan"),
+    "chart.no_history": Text("该小区尚无填报记录", "No reports for this community yet"),
+    "chart.progress_pct": Text("形象进度（%）", "progress (%)"),
+    "chart.invested_wan": Text("累计完成投资（万元）", "invested (10k yuan)"),
+    "chart.paid_wan": Text("累计资金支付（万元）", "paid (10k yuan)"),
+    "chart.wan_yuan": Text("万元", "10k yuan"),
+    # the map's tooltips and legend
+    "map.no_target": Text("无目标", "no target"),
+    "map.tooltip_line2": Text("目标 {target}{unit} · 已开工 {started}{unit} · 已完工 {completed}{unit}",
+                              "target {target} · started {started} · completed {completed}"),
+    "map.households": Text("{n}户", "{n} households"),
+    "map.point_line1": Text("{county} · {stage}", "{county} · {stage}"),
+}
