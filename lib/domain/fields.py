@@ -45,6 +45,7 @@ class Field:
     marker: Literal["register", "progress", "decisive"] | None = None  # a column that tells a sheet's kind
     allow_month: bool = False   # a date that may be given as a month only (planned dates)
     stored_as: tuple[str, ...] | None = None  # store columns, where not the key itself
+    cumulative: bool = False    # a running total of the progress report: never lower than last week's
 
     @property
     def zh(self) -> str:
@@ -175,19 +176,19 @@ FIELDS: tuple[Field, ...] = (
     Field("progress_pct", "形象进度", "Progress", "pct",
           ("形象进度", "完成比例", "工程进度", "进度", "完成进度", "工程形象进度", "施工进度",
            "形象进度比例"),
-          _P, "%", template=_P, marker="decisive"),
+          _P, "%", template=_P, marker="decisive", cumulative=True),
     Field("invested_wan", "累计完成投资", "Invested", "money",
           ("完成投资", "累计完成投资", "已完成投资", "完成投资额", "累计完成投资额", "累计投资",
            "已完成投资额", "实际完成投资", "累计完成投资金额", "完成投资金额"),
-          _P, "万元", template=_P, marker="decisive"),
+          _P, "万元", template=_P, marker="decisive", cumulative=True),
     Field("paid_wan", "累计支付资金", "Paid", "money",
           ("资金支付", "已支付资金", "累计支付", "资金拨付", "已拨付资金", "累计支付资金", "支付金额",
            "累计拨付资金", "已支付金额", "累计支付金额"),
-          _P, "万元", template=_P, table_zh="累计资金支付（万元）", marker="progress"),
+          _P, "万元", template=_P, table_zh="累计资金支付（万元）", marker="progress", cumulative=True),
     Field("lifts_added", "已加装电梯", "Lifts added", "int",
           ("已加装电梯", "完成加装电梯", "累计加装电梯", "已加装电梯数", "已完成加装电梯",
            "累计加装电梯数"),
-          _P, "部", template=_P, marker="progress"),
+          _P, "部", template=_P, marker="progress", cumulative=True),
     Field("problems", "存在问题", "Problems", "text",
           ("存在问题", "存在的问题", "问题", "主要问题", "困难问题", "存在困难和问题", "存在问题及困难"),
           _P, template=_P, internal=True),

@@ -1,0 +1,532 @@
+"""The checks of an upload: every row against the store, before anything is written.
+
+`validate` runs inside the caller's session (lib.uploads.ingest: a read session for
+`check`, the write transaction for `commit`) and fills a `Preview`: errors and warnings
+naming sheet, row and column, the changes the file would make, and the validated plan
+(`_reports` for a progress report, `_register` for register rows) that `commit` applies.
+
+A progress row must name a community of the programme's register (by code, or by name
+within its county), inside the uploader's scope; its stage must be known; cumulative
+figures (lib.domain.fields, Field.cumulative) may not go back unless marked as a
+correction; dates may not lie after the report date. A register row needs a name, a
+county and (new communities) households; amounts are never negative; coordinates lie in
+China; texts fit their columns.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections import defaultdict, namedtuple
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import select
+
+from lib.access import auth
+from lib.domain import clock
+from lib.domain import fields
+from lib.domain import regions
+from lib.domain import vocabulary
+from lib.domain.errors import UserError
+from lib.figures.metrics import latest_report_id
+from lib.store.models import Programme, ProgressReport, Project
+from lib.uploads.reader import Issue, RawRow, ReadResult
+
+PCT_JUMP_WARNING = 50.0  # points in one week
+CHINA_BBOX = (73.0, 18.0, 135.5, 53.6)
+
+_PROJECT = Project.__table__.c
+# What a progress row carries into the store, in order: the fields the progress report
+# shares with the progress_report table (its date is the key, not a value).
+_REPORT_FIELDS = tuple(f for f in fields.PROGRESS_FIELDS
+                       if f in ProgressReport.__table__.c and f != "report_date")
+# What a register row may change on a community already in the register (its code and
+# county never change through an upload).
+REGISTER_UPDATABLE = tuple(c for f in fields.REGISTER_FIELDS if f not in ("code", "county")
+                           for c in fields.stored_as(f) if c in _PROJECT)
+_CUMULATIVE = tuple(f.key for f in fields.FIELDS if f.cumulative)
+_REGISTER_AMOUNTS = tuple(f for f in fields.REGISTER_FIELDS if fields.get(f).is_amount)
+_PROGRESS_AMOUNTS = tuple(f for f in fields.PROGRESS_FIELDS if fields.get(f).is_amount)
+_EVENT_DATES = tuple(f for f in fields.PROGRESS_FIELDS if fields.get(f).type == "date" and f != "report_date")
+# Register texts stored in a column of limited length.
+_TEXT_LIMITS = {f: _PROJECT[f].type.length for f in fields.REGISTER_FIELDS
+                if fields.get(f).type == "text" and f in _PROJECT and getattr(_PROJECT[f].type, "length", None)}
+
+
+@dataclass
+class Preview:
+    """What an upload would do (or did): counts, errors, warnings and the changes."""
+
+    status: str  # ok | rejected | committed | unchanged
+    kind: str | None
+    filename: str
+    sha256: str
+    size_bytes: int
+    report_date: date | None
+    rows: int = 0
+    accepted: int = 0
+    rejected: int = 0
+    errors: list[Issue] = field(default_factory=list)
+    warnings: list[Issue] = field(default_factory=list)
+    changes: list[dict] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    upload_id: int | None = None
+    counties: list[str] = field(default_factory=list)
+    # the validated plan, applied by commit
+    _version: int | None = field(default=None, repr=False)  # data version the checks saw
+    _args: tuple = field(default=(), repr=False)
+    _reports: list[dict] = field(default_factory=list, repr=False)
+    _register: list[dict] = field(default_factory=list, repr=False)
+    _read: ReadResult | None = field(default=None, repr=False)
+
+    def to_dict(self) -> dict:
+        status = {"ok": "dry-run"}.get(self.status, self.status)
+        return {"status": status, "kind": self.kind, "rows": self.rows, "accepted": self.accepted,
+                "rejected": self.rejected, "report_date": self.report_date,
+                "errors": [issue_dict(i) for i in self.errors],
+                "warnings": [issue_dict(i) for i in self.warnings],
+                "changes": self.changes, "notes": self.notes, "upload_id": self.upload_id,
+                "sha256": self.sha256, "filename": self.filename}
+
+
+def issue_dict(i: Issue) -> dict:
+    return {"sheet": i.sheet, "row": i.row, "column": i.column, "value": i.value, "message": i.message}
+
+
+_Report = namedtuple("_Report", [c.name for c in ProgressReport.__table__.columns])
+
+
+class _Ctx:
+    """What the checks need to know about the store, loaded once per upload."""
+
+    def __init__(self, s, prog: Programme, report_date: date | None):
+        self.prog = prog
+        # Core rows, not ORM objects: ten times cheaper for a 10,000-community upload.
+        projects = s.execute(select(Project.__table__).where(Project.programme_id == prog.id)).all()
+        self.by_code = {p.code: p for p in projects}
+        self.by_id = {p.id: p for p in projects}
+        self.by_county_name: dict[tuple[str, str], list[Project]] = defaultdict(list)
+        self.by_name: dict[str, list[Project]] = defaultdict(list)
+        for p in projects:
+            self.by_county_name[(p.county_adcode, p.name)].append(p)
+            self.by_name[p.name].append(p)
+        self.last: dict[int, ProgressReport] = {}
+        self.same_week: dict[int, ProgressReport] = {}
+        if report_date is not None and projects:
+            r = ProgressReport
+            rows = s.execute(select(Project.id, *r.__table__.columns).select_from(Project)
+                             .join(r, r.id == latest_report_id(report_date))
+                             .where(Project.programme_id == prog.id)).all()
+            # The baseline is the last accepted report on or before this week,
+            # a colleague's upload for the same week included.
+            for row in rows:
+                pid, rep = row[0], _Report(*row[1:])
+                if rep.report_date == report_date:
+                    self.same_week[pid] = rep
+                self.last[pid] = rep
+
+
+
+def validate(s, prog: Programme, pv: Preview, read: ReadResult, act, county: str | None, as_of: date | None):
+    rows = read.rows
+    pv.report_date = as_of or read.report_date
+    if county:
+        county = regions.resolve(county, within=prog.region_adcode).adcode
+    if pv.kind == "progress" and pv.report_date is None:
+        dated = {r.values.get("report_date") for r in rows if r.values.get("report_date")}
+        if len(dated) == 1:
+            pv.report_date = dated.pop()
+        elif not dated:
+            pv.errors.append(Issue("error", None, None, None, None,
+                                   "未找到填报日期：请在表头上方写明“填报日期：2021年6月18日”，"
+                                   "或在上传时选择填报日期（命令行 --as-of）。"))
+    if pv.report_date and pv.report_date > clock.today():
+        pv.errors.append(Issue("error", None, None, "填报日期", str(pv.report_date),
+                               f"填报日期 {pv.report_date} 晚于今天，请填写本周实际的填报日期。"))
+    ctx = _Ctx(s, prog, pv.report_date)
+    bad_rows: set[tuple[str, int]] = {(i.sheet, i.row) for i in read.errors if i.row}
+    if pv.kind == "progress":
+        _check_progress(ctx, pv, rows, act, county, bad_rows)
+    else:
+        _check_register(ctx, pv, rows, act, county, bad_rows)
+    pv.errors.sort(key=lambda i: (i.sheet or "", i.row or 0))
+    pv.rejected = len({(i.sheet, i.row) for i in pv.errors if i.row}) or (pv.rows if pv.errors else 0)
+    pv.accepted = 0 if pv.errors else pv.rows
+    if pv.errors:
+        pv.status = "rejected"
+        pv._reports, pv._register = [], []
+
+
+def _err(pv: Preview, row: RawRow, fld: str | None, msg: str, value=None, warn: bool = False):
+    """An error (or, with warn, a warning) on a row, in the column of `fld` (its template header)."""
+    shown = row.raw.get(fld) if fld and value is None else value
+    issue = Issue("warning" if warn else "error", row.sheet, row.row_number, fields.get(fld).zh if fld else None,
+                  None if shown is None else str(shown), msg)
+    (pv.warnings if warn else pv.errors).append(issue)
+
+
+def _where(row: RawRow) -> str:
+    return f"“{row.sheet}”表第 {row.row_number} 行"
+
+
+def _find_project(ctx: _Ctx, pv: Preview, row: RawRow, county: str | None) -> Project | None:
+    v = row.values
+    code = (v.get("code") or "").strip() if isinstance(v.get("code"), str) else v.get("code")
+    name = v.get("name")
+    row_county = _row_county(ctx, pv, row, county)
+    if code:
+        p = ctx.by_code.get(str(code))
+        if p is None:
+            close = difflib.get_close_matches(str(code), list(ctx.by_code), n=3, cutoff=0.6)
+            hint = f"相近的编号：{'、'.join(close)}。" if close else ""
+            _err(pv, row, "code", f"{_where(row)}：项目编号“{code}”不在本计划的台账中。{hint}"
+                                  "请核对编号，新增小区请先上传台账。")
+            return None
+        if name and p.name != name and not _same_name(p.name, name):
+            _err(pv, row, "name", f"{_where(row)}：项目编号 {code} 在台账中是“{p.name}”，与填写的“{name}”不一致，请核对。")
+            return None
+        return p
+    if not name:
+        _err(pv, row, "name", f"{_where(row)}：小区名称和项目编号都为空，请至少填写一项。")
+        return None
+    scope = row_county or county
+    cands = ctx.by_county_name.get((scope, name), []) if scope else ctx.by_name.get(name, [])
+    if not cands:
+        cands = [p for p in (ctx.by_name.get(name.replace(" ", ""), []))
+                 if scope is None or p.county_adcode == scope]
+    if len(cands) == 1:
+        return cands[0]
+    if len(cands) > 1:
+        where = "、".join(f"{regions.get(p.county_adcode).name}（编号 {p.code}）" for p in cands)
+        _err(pv, row, "name", f"{_where(row)}：小区“{name}”在台账中有多个：{where}。请填写项目编号或所属县区。")
+        return None
+    pool = [p.name for p in ctx.by_code.values() if scope is None or p.county_adcode == scope]
+    close = difflib.get_close_matches(name, pool, n=3, cutoff=0.5)
+    hint = f"您是否要找：{'、'.join(close)}？" if close else "新增小区请先上传项目台账。"
+    where = f"{regions.get(scope).name}的" if scope else "本计划"
+    _err(pv, row, "name", f"{_where(row)}：{where}台账中没有名为“{name}”的小区。{hint}")
+    return None
+
+
+def _same_name(a: str, b: str) -> bool:
+    return a.replace(" ", "").replace("　", "") == b.replace(" ", "").replace("　", "")
+
+
+def _row_county(ctx: _Ctx, pv: Preview, row: RawRow, county: str | None) -> str | None:
+    """The county a row names (resolved inside the uploader's county/prefecture or the programme)."""
+    text = row.values.get("county")
+    if not text:
+        return None
+    within = ctx.prog.region_adcode
+    pref = row.values.get("prefecture")
+    if pref:
+        try:
+            within = regions.resolve(pref, within=ctx.prog.region_adcode).adcode
+        except UserError:
+            pass
+    try:
+        return regions.resolve(str(text), within=within, level="county").adcode
+    except UserError as e:
+        _err(pv, row, "county", f"{_where(row)}：{e.zh}")
+        return None
+
+
+def _scope_check(act, pv: Preview, row: RawRow, adcode: str, county: str | None) -> bool:
+    if county and not regions.contains(county, adcode):
+        _err(pv, row, "county", f"{_where(row)}：该小区属于{regions.get(adcode).name}，不属于本次上传的"
+                                f"{regions.get(county).name}，请删除此行或由{regions.get(adcode).name}上传。",
+             value=regions.get(adcode).name)
+        return False
+    if not auth.can(act, "upload", adcode):
+        scope = regions.describe(act.scope_adcode) if act.scope_adcode else "任何地区"
+        _err(pv, row, "county", f"{_where(row)}：该小区属于{regions.get(adcode).name}，不在账号“{act.username}”"
+                                f"负责的{scope}范围内，不能由本账号上传；请删除此行或由该地区的账号上传。",
+             value=regions.get(adcode).name)
+        return False
+    return True
+
+
+def _check_progress(ctx: _Ctx, pv: Preview, rows: list[RawRow], act, county, bad_rows):
+    today = clock.today()
+    seen: dict[int, tuple[RawRow, dict]] = {}
+    counties: set[str] = set()
+    for row in rows:
+        v = row.values
+        p = _find_project(ctx, pv, row, county)
+        if p is None or not _scope_check(act, pv, row, p.county_adcode, county):
+            continue
+        rc = _row_county(ctx, pv, row, None) if v.get("county") else None
+        if rc and rc != p.county_adcode:
+            _err(pv, row, "county", f"{_where(row)}：“{p.name}”在台账中属于{regions.get(p.county_adcode).name}，"
+                                    f"表中填写的是{regions.get(rc).name}，请核对。")
+            continue
+        day = v.get("report_date") or pv.report_date
+        if day is None:
+            continue
+        if v.get("report_date") and pv.report_date and v["report_date"] != pv.report_date:
+            _err(pv, row, "report_date", f"{_where(row)}：填报日期 {v['report_date']} 与本表的填报日期 "
+                                         f"{pv.report_date} 不一致；一个文件只填报一周，请分开上传。")
+            continue
+        rep = _progress_row(ctx, pv, row, p, day, today)
+        if rep is None:
+            continue
+        if p.id in seen:
+            other, other_rep = seen[p.id]
+            if _comparable(other_rep) != _comparable(rep):
+                _err(pv, row, "name", f"{_where(row)}：小区“{p.name}”在第 {other.row_number} 行已出现，且数值不同。"
+                                      "同一小区每周只能填一行，请删除或合并重复行。")
+            else:
+                _err(pv, row, "name", f"{_where(row)}：与第 {other.row_number} 行重复（数值相同），只计一次。", warn=True)
+            continue
+        seen[p.id] = (row, rep)
+        counties.add(p.county_adcode)
+    reports = []
+    for pid, (row, rep) in seen.items():
+        if (row.sheet, row.row_number) in bad_rows:
+            continue
+        cur = ctx.same_week.get(pid)
+        if cur is not None and _comparable(_as_dict(cur)) == _comparable(rep):
+            continue  # this week's figures are already in: nothing to add
+        reports.append(rep)
+        pv.changes.append(_diff(ctx, pid, rep))
+    pv._reports = reports
+    pv.counties = sorted(counties)
+
+
+def _as_dict(r: ProgressReport) -> dict:
+    return {f: getattr(r, f) for f in _REPORT_FIELDS}
+
+
+def _comparable(rep: dict) -> tuple:
+    return tuple(rep.get(f) for f in _REPORT_FIELDS if f != "problems")
+
+
+def _progress_row(ctx: _Ctx, pv: Preview, row: RawRow, p: Project, day: date, today: date) -> dict | None:
+    v = row.values
+    ok = True
+    stage_text = v.get("stage")
+    stage = vocabulary.stage_from_text(stage_text) if stage_text else None
+    if stage_text and stage is None:
+        names = "、".join(s.zh for s in vocabulary.STAGES)
+        _err(pv, row, "stage", f"{_where(row)}：阶段“{stage_text}”无法识别，请从下拉列表选择：{names}。")
+        ok = False
+    if stage is None and ok:
+        last = ctx.last.get(p.id)
+        if last is None:
+            _err(pv, row, "stage", f"{_where(row)}：“{p.name}”的当前阶段未填写，请填写（如 开工、完工）。")
+            ok = False
+        else:
+            stage = vocabulary.STAGE_BY_RANK[last.stage]
+    pct = v.get("progress_pct")
+    if pct is not None and not (0 <= pct <= 100):
+        _err(pv, row, "progress_pct", f"{_where(row)}：形象进度 {pct:g}% 超出 0–100% 的范围，请改正。")
+        ok = False
+    for fld in _PROGRESS_AMOUNTS:
+        if v.get(fld) is not None and v[fld] < 0:
+            _err(pv, row, fld, f"{_where(row)}：{fields.get(fld).name_zh}不能为负数（填写的是 {v[fld]:g}），请改正。")
+            ok = False
+    for fld in _EVENT_DATES:
+        d = v.get(fld)
+        if d and (d > today or d > day):
+            _err(pv, row, fld, f"{_where(row)}：{fields.get(fld).name_zh} {d} 晚于填报日期 {day}，不能填写将来的日期。")
+            ok = False
+    if v.get("started_on") and v.get("finished_on") and v["started_on"] > v["finished_on"]:
+        _err(pv, row, "finished_on", f"{_where(row)}：完工日期 {v['finished_on']} 早于开工日期 {v['started_on']}，请核对。")
+        ok = False
+    if not ok or stage is None:
+        return None
+    last = ctx.last.get(p.id)
+    rep = {"project_id": p.id, "report_date": day, "stage": stage.rank,
+           "started_on": v.get("started_on") or (last.started_on if last else None),
+           "finished_on": v.get("finished_on") or (last.finished_on if last else None),
+           "accepted_on": v.get("accepted_on") or (last.accepted_on if last else None),
+           "progress_pct": pct if pct is not None else (last.progress_pct if last else None),
+           "invested_wan": _first(v.get("invested_wan"), last and last.invested_wan),
+           "paid_wan": _first(v.get("paid_wan"), last and last.paid_wan),
+           "lifts_added": _first(v.get("lifts_added"), last and last.lifts_added),
+           "problems": "；".join(x for x in (v.get("problems"), v.get("measures") and f"整改措施：{v['measures']}") if x)
+           or None, "is_correction": bool(v.get("correction"))}
+    if stage.rank < vocabulary.STARTED:
+        rep["started_on"] = v.get("started_on")
+    if last is not None:
+        back = []
+        if stage.rank < last.stage:
+            back.append(f"阶段从“{vocabulary.STAGE_BY_RANK[last.stage].zh}”退回“{stage.zh}”")
+        for fld in _CUMULATIVE:
+            old, new = getattr(last, fld), rep[fld]
+            if old is not None and new is not None and new < old - 1e-9:
+                back.append(f"{fields.get(fld).name_zh}从 {old:g} 减少到 {new:g}")
+        if back and not rep["is_correction"]:
+            _err(pv, row, "stage" if "阶段" in back[0] else None,
+                 f"{_where(row)}：“{p.name}”{'，'.join(back)}（上次填报 {last.report_date}）。"
+                 "累计数不能倒退；如确属更正，请在“是否更正”列填“是”。")
+            return None
+        if back:
+            _err(pv, row, None, f"{_where(row)}：“{p.name}”{'，'.join(back)}，已按更正记录，原填报保留在历史中。",
+                 warn=True)
+        if last.progress_pct is not None and rep["progress_pct"] is not None \
+                and rep["progress_pct"] - last.progress_pct > PCT_JUMP_WARNING:
+            _err(pv, row, "progress_pct", f"{_where(row)}：形象进度一周内从 {last.progress_pct:g}% 增加到 "
+                                          f"{rep['progress_pct']:g}%，请确认。", warn=True)
+    if rep["stage"] >= vocabulary.STARTED and rep["started_on"] is None:
+        _err(pv, row, "started_on", f"{_where(row)}：阶段为“{stage.zh}”但未填开工日期，建议补填。", warn=True)
+    if p.planned_investment_wan and rep["invested_wan"] and rep["invested_wan"] > p.planned_investment_wan * 1.0001:
+        _err(pv, row, "invested_wan", f"{_where(row)}：累计完成投资 {rep['invested_wan']:g} 万元超过计划投资 "
+                                      f"{p.planned_investment_wan:g} 万元，请确认。", warn=True)
+    if rep["paid_wan"] and rep["invested_wan"] is not None and rep["paid_wan"] > rep["invested_wan"] * 1.0001:
+        _err(pv, row, "paid_wan", f"{_where(row)}：累计支付资金 {rep['paid_wan']:g} 万元超过累计完成投资 "
+                                  f"{rep['invested_wan']:g} 万元，请确认。", warn=True)
+    return rep
+
+
+def _first(a, b):
+    return a if a is not None else (b or None) if b is not None else None
+
+
+def _diff(ctx: _Ctx, pid: int, rep: dict) -> dict:
+    p = ctx.by_id[pid]
+    last = ctx.last.get(pid)
+    old_stage = vocabulary.STAGE_BY_RANK[last.stage].zh if last else None
+    return {"code": p.code, "name": p.name, "county": regions.get(p.county_adcode).name,
+            "stage_before": old_stage, "stage_after": vocabulary.STAGE_BY_RANK[rep["stage"]].zh,
+            "stage_changed": old_stage != vocabulary.STAGE_BY_RANK[rep["stage"]].zh,
+            "pct_before": last.progress_pct if last else None, "pct_after": rep["progress_pct"],
+            "invested_before": last.invested_wan if last else None, "invested_after": rep["invested_wan"],
+            "correction": rep["is_correction"]}
+
+
+# --- register ------------------------------------------------------------------------------------
+
+def _check_register(ctx: _Ctx, pv: Preview, rows: list[RawRow], act, county, bad_rows):
+    seen: dict[str, RawRow] = {}
+    counties: set[str] = set()
+    plan = []
+    for row in rows:
+        v = row.values
+        name = v.get("name")
+        if not name:
+            _err(pv, row, "name", f"{_where(row)}：小区名称为空，请填写。")
+            continue
+        adcode = _row_county(ctx, pv, row, county) if v.get("county") else county
+        existing = ctx.by_code.get(str(v["code"])) if v.get("code") else None
+        if adcode is None and existing is not None:
+            adcode = existing.county_adcode
+        if adcode is None:
+            if v.get("county") is None:
+                _err(pv, row, "county", f"{_where(row)}：所属县区为空，请填写县（市、区）名称，或在上传时选择县区。")
+            continue
+        if not regions.get(adcode).is_county:
+            _err(pv, row, "county", f"{_where(row)}：“{v.get('county')}”不是县级行政区，请填写县（市、区）。")
+            continue
+        if not _scope_check(act, pv, row, adcode, county):
+            continue
+        if existing is None and not v.get("code"):
+            same = ctx.by_county_name.get((adcode, name), [])
+            existing = same[0] if len(same) == 1 else None
+        if existing is not None and existing.county_adcode != adcode:
+            _err(pv, row, "county", f"{_where(row)}：项目编号 {existing.code} 在台账中属于"
+                                    f"{regions.get(existing.county_adcode).name}，不能改到{regions.get(adcode).name}。")
+            continue
+        key = existing.code if existing else (str(v.get("code")) if v.get("code") else f"{adcode}:{name}")
+        if key in seen:
+            _err(pv, row, "name", f"{_where(row)}：与第 {seen[key].row_number} 行是同一个小区，请删除或合并重复行。")
+            continue
+        seen[key] = row
+        rec = _register_values(ctx, pv, row, adcode)
+        if rec is None or (row.sheet, row.row_number) in bad_rows:
+            continue
+        rec["code"] = existing.code if existing else (str(v["code"]) if v.get("code") else None)
+        rec["county_adcode"] = adcode
+        rec["_registered_on"] = pv.report_date or clock.today()
+        if existing is not None:
+            changed = {k: (getattr(existing, k), rec[k]) for k in REGISTER_UPDATABLE
+                       if k in rec and rec[k] is not None and rec[k] != getattr(existing, k)}
+            if not changed:
+                continue
+            rec["_project_id"] = existing.id
+            pv.changes.append({"code": existing.code, "name": existing.name, "county": regions.get(adcode).name,
+                               "change": "update", "fields": {k: [str(a), str(b)] for k, (a, b) in changed.items()}})
+        else:
+            pv.changes.append({"code": rec["code"], "name": name, "county": regions.get(adcode).name,
+                               "change": "new", "fields": {}})
+        counties.add(adcode)
+        plan.append(rec)
+    pv._register = plan
+    pv.counties = sorted(counties)
+
+
+def _register_values(ctx: _Ctx, pv: Preview, row: RawRow, adcode: str) -> dict | None:
+    v = row.values
+    ok = True
+    hh = v.get("households")
+    if hh is None and not ctx.by_code.get(str(v.get("code"))):
+        _err(pv, row, "households", f"{_where(row)}：改造户数为空，请填写（单位：户）。")
+        ok = False
+    for fld in _REGISTER_AMOUNTS:
+        if v.get(fld) is not None and v[fld] < 0:
+            _err(pv, row, fld, f"{_where(row)}：{fields.get(fld).zh}不能为负数，请改正。")
+            ok = False
+    yb = v.get("year_built")
+    if yb is not None and not (1900 <= yb <= clock.today().year):
+        _err(pv, row, "year_built", f"{_where(row)}：建成年代 {yb} 不合理，请填写四位年份（如 1995）。")
+        ok = False
+    elif yb is not None and yb > vocabulary.ELIGIBILITY_BUILT_BEFORE:
+        _err(pv, row, "year_built", f"{_where(row)}：“{v['name']}”建成于 {yb} 年，晚于2000年底；"
+                                    "按政策可按比例纳入，请确认符合改造条件。", warn=True)
+    lon, lat = v.get("lon"), v.get("lat")
+    if (lon is None) != (lat is None):
+        _err(pv, row, "lon" if lon is None else "lat", f"{_where(row)}：经度和纬度须同时填写或同时留空。")
+        ok = False
+    elif lon is not None and not (CHINA_BBOX[0] <= lon <= CHINA_BBOX[2] and CHINA_BBOX[1] <= lat <= CHINA_BBOX[3]):
+        _err(pv, row, "lon", f"{_where(row)}：坐标（{lon}, {lat}）不在中国境内，请检查经纬度是否填反。")
+        ok = False
+    if v.get("planned_start") and v.get("planned_finish") and v["planned_start"] > v["planned_finish"]:
+        _err(pv, row, "planned_finish", f"{_where(row)}：计划完工时间早于计划开工时间，请核对。")
+        ok = False
+    content_codes, unknown = vocabulary.content_from_text(v.get("content") or "")
+    if unknown:
+        _err(pv, row, "content", f"{_where(row)}：改造内容中“{'、'.join(unknown)}”未能归类，已原样保留在备注中。",
+             warn=True)
+    for fld, limit in _TEXT_LIMITS.items():
+        # a 10 MB cell must be a sentence, not a database error (PostgreSQL) or a 10 MB row (SQLite)
+        if v.get(fld) is not None and len(str(v[fld])) > limit:
+            _err(pv, row, fld, f"{_where(row)}：{fields.get(fld).zh}超过 {limit} 个字符，请精简后再上传。")
+            ok = False
+    years = _plan_years(v.get("plan_years"))
+    if v.get("plan_years") and years is None:
+        _err(pv, row, "plan_years", f"{_where(row)}：改造年度“{v['plan_years']}”无法识别，请写成 2021 或 2021-2022。")
+        ok = False
+    if not ok:
+        return None
+    funds = {f: v.get(f) for f in fields.FUND_FIELDS}
+    inv = v.get("planned_investment_wan")
+    total = sum(x for x in funds.values() if x)
+    if inv and total and total > inv * 1.0001:
+        _err(pv, row, "planned_investment_wan", f"{_where(row)}：各渠道资金合计 {total:g} 万元超过计划总投资 {inv:g} 万元，请核对。",
+             warn=True)
+    remarks = v.get("remarks")
+    if unknown:
+        remarks = "；".join(x for x in (remarks, "改造内容：" + "、".join(unknown)) if x)
+    pilot = v.get("pilot")
+    if pilot is None and v.get("plan_years") and "试点" in str(v["plan_years"]):
+        pilot = True
+    return {"name": v["name"], "street": v.get("street"), "community": v.get("community"),
+            "address": v.get("address"), "lon": lon, "lat": lat, "year_built": yb, "households": hh,
+            "buildings": v.get("buildings"), "floor_area_wan_m2": v.get("floor_area_wan_m2"),
+            "planned_investment_wan": inv, **funds,
+            "content": ",".join(content_codes) if content_codes else None,
+            "lifts_planned": v.get("lifts_planned"), "implementing_body": v.get("implementing_body"),
+            "planned_start": v.get("planned_start"), "planned_finish": v.get("planned_finish"),
+            "plan_year_start": years[0] if years else None, "plan_year_end": years[1] if years else None,
+            "pilot": pilot, "remarks": remarks}
+
+
+def _plan_years(text) -> tuple[int, int] | None:
+    if not text:
+        return None
+    nums = [int(x) for x in re.findall(r"(?:19|20)\d{2}", str(text))]
+    if not nums:
+        return None
+    return min(nums), max(nums)
+
