@@ -1,23 +1,17 @@
-"""Roles, county scope, passwords and lockout, on both stores; the sign-in page."""
+"""lib.access.auth: roles, county scope, passwords, lockout and sessions, on both stores."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
-from lib.access import admin
 from lib.access import auth
 from lib.access.auth import Actor
 from lib.domain.errors import NotFound, PermissionDenied, UserError
-from lib.store.models import AuditLog, Target, User, utcnow
+from lib.store.models import AuditLog, User, utcnow
 
-ROOT = Path(__file__).resolve().parent.parent
 CD, CZ, XINING, HAIDONG = "630102", "630103", "630100", "630200"  # 城东区, 城中区, 西宁市, 海东市
 SYSTEM = Actor.system("test")
 
@@ -215,151 +209,3 @@ def test_oidc_identity_maps_to_an_account_by_email(empty_store):
     assert auth.actor_for_identity(empty_store, ["stranger@x.cn", None]) is None
     with pytest.raises(UserError):  # no password set: password sign-in never succeeds
         auth.authenticate(empty_store, "li@zjj.gov.cn", "")
-
-
-# --- admin writes: targets and programmes ---------------------------------------------------------
-
-def _target(store, region, metric, programme=1):
-    with store.session() as s:
-        return s.scalar(select(Target.value).where(Target.programme_id == programme, Target.region_adcode == region,
-                                                    Target.metric == metric))
-
-
-def test_set_target_is_audited_with_before_and_after(fresh_demo_store):
-    store = fresh_demo_store
-    old = _target(store, CD, "households")
-    out = admin.set_target(store, ADMIN, 1, CD, "households", old + 100, note="调整")
-    assert out["before"]["value"] == old and out["after"]["value"] == old + 100
-    assert _target(store, CD, "households") == old + 100
-    with store.session() as s:
-        e = s.scalars(select(AuditLog).where(AuditLog.action == "target.set")).one()
-    assert (e.actor, e.entity_id, e.before["value"], e.after["value"]) == ("boss", f"1/{CD}/households", old, old + 100)
-
-
-def test_district_and_leader_cannot_change_targets(fresh_demo_store):
-    store = fresh_demo_store
-    old = _target(store, CD, "households")
-    for who in (clerk(), LEADER, PUBLIC):
-        with pytest.raises(PermissionDenied):
-            admin.set_target(store, who, 1, CD, "households", 1)
-    assert _target(store, CD, "households") == old
-
-
-@pytest.mark.parametrize("region,metric,value,needle", [
-    ("331121", "households", 10, "不在计划"),  # 青田县 is not in Qinghai
-    (CD, "happiness", 10, "指标"),
-    (CD, "households", -5, "范围"),
-    (CD, "households", float("nan"), "范围"),
-    (CD, "households", "12,000", "不是数字"),
-])
-def test_bad_targets_refused(fresh_demo_store, region, metric, value, needle):
-    with pytest.raises(UserError, match=needle):
-        admin.set_target(fresh_demo_store, ADMIN, 1, region, metric, value)
-
-
-def test_create_programme(empty_store):
-    out = admin.create_programme(empty_store, ADMIN, "suzhou-2021", "宿州市2021年城镇老旧小区改造", "341300", 2021)
-    assert out["id"] and out["region"] == "341300"
-    with pytest.raises(UserError, match="已存在"):
-        admin.create_programme(empty_store, ADMIN, "suzhou-2021", "x", "341300", 2021)
-    with pytest.raises(PermissionDenied):
-        admin.create_programme(empty_store, LEADER, "x", "x", "341300", 2021)
-    entries = admin.audit_entries(empty_store, ADMIN, action="programme")
-    assert [e["action"] for e in entries] == ["programme.create"]
-    with pytest.raises(PermissionDenied):
-        admin.audit_entries(empty_store, LEADER)
-
-
-# --- command line ------------------------------------------------------------------------------------
-
-def _cli(url, *args, stdin: str | None = None, env=None):
-    return subprocess.run([sys.executable, "-m", "lib.cli", "--db", url, *args], input=stdin, capture_output=True,
-                          text=True, cwd=ROOT, timeout=120, env={**os.environ, **(env or {})})
-
-
-def test_cli_user_commands(sqlite_demo_url, tmp_path):
-    r = _cli(sqlite_demo_url, "user", "add", "cd_clerk", "--role", "district", "--scope", CD, stdin="correct horse\n")
-    assert r.returncode == 0, r.stderr
-    pw = tmp_path / "pw.txt"
-    pw.write_text("another good one\n", encoding="utf-8")
-    r = _cli(sqlite_demo_url, "user", "add", "boss", "--role", "admin", "--password-file", str(pw))
-    assert r.returncode == 0, r.stderr
-    r = _cli(sqlite_demo_url, "user", "list")
-    assert r.returncode == 0 and "cd_clerk" in r.stdout and "argon2" not in r.stdout
-    # a password is never an argument: it would show in `ps` and the shell history
-    r = _cli(sqlite_demo_url, "user", "add", "x", "--role", "admin", "--password", "correct horse")
-    assert r.returncode == 2
-    r = _cli(sqlite_demo_url, "user", "disable", "cd_clerk")
-    assert r.returncode == 0 and '"active": false' in r.stdout
-    r = _cli(sqlite_demo_url, "user", "disable", "ghost")
-    assert r.returncode == 1 and "找不到用户" in r.stderr
-
-
-def test_cli_import_obeys_the_users_scope(sqlite_demo_url, tmp_path):
-    """`import --user NAME` acts as that account: a county clerk cannot import another county's rows."""
-    from lib.uploads import templates
-    from lib.store.engine import open_store
-
-    store = open_store(sqlite_demo_url, read_only=False)
-    auth.create_user(store, SYSTEM, "cd_clerk", "district", "correct horse", scope_adcode=CD)
-    f = tmp_path / "城中区.xlsx"
-    f.write_bytes(templates.template(store, 1, CZ, kind="progress", viewer=Actor.system()))
-    r = _cli(sqlite_demo_url, "import", str(f), "--programme", "1", "--county", CZ, "--user", "cd_clerk",
-             "--as-of", "2021-06-18")
-    assert r.returncode == 1
-    assert "cd_clerk" in r.stderr + r.stdout
-
-
-# --- the sign-in page ---------------------------------------------------------------------------------
-
-def test_sign_in_page_locks_out_and_signs_in(sqlite_demo_url, monkeypatch):
-    from streamlit.testing.v1 import AppTest
-
-    from lib.store.engine import open_store
-
-    monkeypatch.setenv("DATABASE_URL", sqlite_demo_url)
-    monkeypatch.setenv("DASHBOARD_PUBLIC", "0")
-    store = open_store(sqlite_demo_url, read_only=False)
-    auth.create_user(store, SYSTEM, "cd_clerk", "district", "correct horse", scope_adcode=CD)
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
-    at.switch_page("pages/login.py").run()
-    at.text_input(key="login_user").input("cd_clerk")
-    at.text_input(key="login_password").input("wrong horse")
-    at.button[0].click().run()
-    assert at.error and "用户名或密码不正确" in at.error[0].value
-    at.text_input(key="login_password").input("correct horse")
-    at.button[0].click().run()
-    assert not at.exception
-    assert at.success and "cd_clerk" in at.success[0].value
-    at.switch_page("pages/upload.py").run()
-    assert not at.exception and not at.info  # the upload screen itself, not "please sign in"
-
-
-def test_admin_screen_sets_a_target_and_refuses_non_admins(sqlite_demo_url, monkeypatch):
-    from streamlit.testing.v1 import AppTest
-
-    from lib.store.engine import open_store
-
-    monkeypatch.setenv("DATABASE_URL", sqlite_demo_url)
-    monkeypatch.setenv("DASHBOARD_PUBLIC", "0")
-    store = open_store(sqlite_demo_url, read_only=False)
-    auth.create_user(store, SYSTEM, "boss", "admin", "correct horse")
-    auth.create_user(store, SYSTEM, "lead", "leader", "correct horse")
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    at.session_state["_auth_actor"] = auth.load_actor(store, "lead", via="password")
-    at.run()
-    with pytest.raises(ValueError):  # not in a leader's page list
-        at.switch_page("pages/admin.py")
-    at.session_state["_auth_actor"] = auth.load_actor(store, "boss", via="password")
-    at.run()
-    at.switch_page("pages/admin.py").run()
-    assert not at.exception and [tab.label for tab in at.tabs] == ["用户", "目标任务", "改造计划", "操作日志"]
-    old = _target(store, CD, "households")
-    region = next(w for w in at.text_input if w.label.startswith("地区"))
-    region.set_value(CD)
-    next(w for w in at.selectbox if w.label == "指标").set_value("households")
-    next(w for w in at.number_input if w.label == "目标值").set_value(old + 5)
-    next(b for b in at.button if b.label == "保存").click().run()
-    assert not at.exception and not at.error, [e.value for e in at.error]
-    assert _target(store, CD, "households") == old + 5
-    assert admin.audit_entries(store, ADMIN, action="target.set")[0]["actor"] == "boss"

@@ -2,13 +2,19 @@
 
 `app_server` (module scope) builds a scratch SQLite copy of the demo with the
 CLI, starts Streamlit on a free port and yields its base URL; other areas may
-reuse it (and `browser_page`). Screenshots go to docs/screenshots/, render
-timings after a filter change to bench/out/browser_timings.json.
+reuse it (and `browser_page`). Render timings after a filter change go to
+bench/out/browser_timings.json (ignored).
+
+Screenshots go to tests/_artifacts/screenshots/ (ignored), so a test run leaves the
+clone clean. UPDATE_SCREENSHOTS=1 writes them to docs/screenshots/ instead, where the
+README shows them: `UPDATE_SCREENSHOTS=1 python3 -m pytest -m browser tests/browser`,
+then commit the pictures that changed.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -16,14 +22,18 @@ from pathlib import Path
 
 import pytest
 
-from tests.streamlit_server import CHROMIUM, CHROMIUM_ARGS, ROOT, require_chromium, streamlit_server
+from tests.support import ROOT
+from tests.support.streamlit_server import CHROMIUM, CHROMIUM_ARGS, require_chromium, streamlit_server
 
 try:
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 except ImportError:  # collected without playwright: the browser tests skip
     PlaywrightTimeout = TimeoutError
 
-SHOTS = ROOT / "docs" / "screenshots"
+# UPDATE_SCREENSHOTS=1 refreshes the README's pictures in docs/screenshots/; any other run writes them
+# to tests/_artifacts/screenshots/ (ignored by git), so running the suite leaves the clone clean.
+UPDATE_SCREENSHOTS = os.environ.get("UPDATE_SCREENSHOTS") == "1"
+SHOTS = ROOT / ("docs/screenshots" if UPDATE_SCREENSHOTS else "tests/_artifacts/screenshots")
 TIMINGS = ROOT / "bench" / "out" / "browser_timings.json"
 VIEWPORT = {"width": 1600, "height": 1000}
 SHOT_WEEK = "2021-07-16"
@@ -224,3 +234,29 @@ def test_render_time_after_a_filter_change(browser_page, app_server):
     print(json.dumps(timings, ensure_ascii=False))
     for name, v in timings.items():
         assert v["max_s"] < 6, (name, v)  # the goal is 2 s; fail only on a clear regression
+
+
+# --- a fresh server's first request ------------------------------------------------------------------
+
+@pytest.mark.browser
+@pytest.mark.parametrize("public", [True, False], ids=["public", "staff"])
+def test_deep_link_to_a_staff_screen_on_a_fresh_server(sqlite_demo_url, tmp_path, public):
+    """Streamlit starts in its old pages-folder mode, where /admin as the first request would run
+    the page script without app.py's page list. It must land on the overview instead."""
+    require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with streamlit_server(sqlite_demo_url, tmp_path / "streamlit.log",
+                          DASHBOARD_PUBLIC="1" if public else "0") as base, sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        for path in ("admin", "dispatch", "upload"):  # each as the very first request of a session
+            page = b.new_page()
+            page.goto(f"{base}/{path}")
+            page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=60_000)
+            page.wait_for_selector('[data-testid="stMetric"]', timeout=60_000)  # the overview's figures
+            nav = " ".join(page.locator('[data-testid="stSidebarNav"] a').all_inner_texts())
+            assert "系统管理" not in nav and "上传" not in nav and "_auth" not in nav and "auth\n" not in nav
+            assert page.url.rstrip("/") == base, page.url
+            assert not page.get_by_text("系统管理").count()
+            page.close()
+        b.close()

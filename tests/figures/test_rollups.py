@@ -1,47 +1,17 @@
-"""Scale: synthetic national data, county rollups equal to the raw history, the rollups CLI.
+"""lib.figures.rollups: county rollups equal to the raw history, kept fresh by refresh and triggers.
 
 Small N keeps these fast; bench/ measures the big sizes.
 """
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-from datetime import date, timedelta
+from datetime import date
 
-import pandas as pd
-import pytest
 from sqlalchemy import select, update
 
-from lib.figures import metrics
-from lib.figures import rollups
-from lib.samples import synth
-from lib.store.models import CountyRollup, ProgressReport, Project, RollupState
-
-QINGHAI = 1
-# Reporting Fridays, a month end, a Tuesday, before the first report, before registration, after the last.
-DATES = [date(2021, 4, 2), date(2021, 5, 31), date(2021, 6, 29), date(2021, 7, 2), date(2021, 11, 26),
-         date(2021, 3, 25), date(2021, 3, 1), date(2022, 1, 15)]
-REGIONS = [None, "630100", "632800", "630102"]
-
-
-def raw_figures(store, pid, day, region=None) -> pd.DataFrame:
-    with store.session() as s:
-        rows = s.execute(metrics.county_figures_query(pid, day, region)).mappings().all()
-    return pd.DataFrame(rows, columns=["adcode", *metrics.SUM_COLUMNS]).set_index("adcode").fillna(0)
-
-
-def assert_same(store, pid, days=DATES, regions_=REGIONS):
-    for day in days:
-        for region in regions_:
-            got = metrics.county_figures(store, pid, day, region).sort_index()
-            want = raw_figures(store, pid, day, region).sort_index()
-            assert list(got.index) == list(want.index), (day, region)
-            if want.empty:
-                continue
-            pd.testing.assert_frame_equal(got.astype("float64"), want.astype("float64"), rtol=1e-9,
-                                          check_exact=False, obj=f"{day} {region}")
+from lib.figures import metrics, rollups
+from lib.store.models import ProgressReport, Project, RollupState
+from tests.support.rollups import DATES, QINGHAI, assert_same
 
 
 def rollup_answers(store, pid, day) -> bool:
@@ -138,62 +108,3 @@ def test_write_without_refresh_is_slow_not_wrong(fresh_demo_store):
     with store.session() as s:
         assert rollups.usable(s, QINGHAI) and rollups.check(s, QINGHAI)["ok"]
     assert_same(store, QINGHAI, [date(2021, 6, 4), date(2021, 6, 5)], [None])
-
-
-def test_rollups_cli_exit_codes(sqlite_demo_url):
-    def run(*args):
-        return subprocess.run([sys.executable, "-m", "lib.cli", "--db", sqlite_demo_url, "rollups", *args],
-                              capture_output=True, text=True)
-
-    ok = run("--programme", "1", "--check")
-    assert ok.returncode == 0, ok.stderr
-    assert json.loads(ok.stdout)["ok"] is True
-    from lib.store.engine import forget_stores, open_store
-
-    store = open_store(sqlite_demo_url, read_only=False)
-    with store.write() as s:  # tamper with one figure behind the triggers' back
-        s.execute(update(CountyRollup).where(CountyRollup.county_adcode == "630102",
-                                             CountyRollup.report_date == date(2021, 7, 2))
-                  .values(started_households=CountyRollup.started_households + 1))
-    forget_stores()
-    bad = run("--programme", "1", "--check")
-    assert bad.returncode == 1
-    assert "不一致" in bad.stderr and "--rebuild" in bad.stderr
-    assert json.loads(bad.stdout)["problems"][0]["column"] == "started_households"
-    fixed = run("--programme", "1", "--rebuild")
-    assert fixed.returncode == 0, fixed.stderr
-    assert run("--programme", "1", "--check").returncode == 0
-    assert run("--programme", "1").returncode == 2  # neither --check nor --rebuild
-
-
-def test_synth_is_deterministic_and_rollups_match(empty_store, tmp_path):
-    a = synth.load(empty_store, 300, 6, seed=7, log=lambda *_: None)
-    b = synth.load(empty_store, 300, 6, seed=8, log=lambda *_: None)
-    assert a["reports"] > 300 * 5 and a["rows_per_second"] > 0
-    assert synth.load(empty_store, 300, 6, seed=7)["status"] == "unchanged"
-    pid = a["programme_id"]
-    with empty_store.session() as s:
-        assert rollups.check(s, pid)["ok"]
-    weeks = synth.weeks_of(6)
-    assert metrics.report_dates(empty_store, pid) == weeks
-    assert_same(empty_store, pid, [weeks[0], weeks[3], weeks[3] + timedelta(days=3), weeks[-1],
-                                   weeks[0] - timedelta(days=1)], [None, "440000"])
-    summ = metrics.summary(empty_store, pid, as_of="2022-12-31", by=None)  # after every late registration
-    assert summ["totals"]["communities"]["registered"] == 300 and len(summ["children"]) == 34
-
-    # same seed on another store: the same checksum; another seed: a different one
-    from lib.store.engine import open_store
-
-    other = open_store(f"sqlite:///{tmp_path / 'other.db'}", read_only=False, migrate=True)
-    c = synth.load(other, 300, 6, seed=7, log=lambda *_: None)
-    assert synth.checksum(other, c["programme_id"]) == synth.checksum(empty_store, pid)
-    assert synth.checksum(empty_store, b["programme_id"]) != synth.checksum(empty_store, pid)
-
-
-def test_synth_cli(tmp_path):
-    url = f"sqlite:///{tmp_path / 's.db'}"
-    p = subprocess.run([sys.executable, "-m", "lib.cli", "--db", url, "synth", "--communities", "200",
-                        "--weeks", "4", "--seed", "3"], capture_output=True, text=True)
-    assert p.returncode == 0, p.stderr
-    out = json.loads(p.stdout)
-    assert out["status"] == "loaded" and out["communities"] == 200 and "行/秒" in p.stderr

@@ -1,4 +1,4 @@
-"""The upload screen as a district clerk uses it: template, file, preview, confirm, history."""
+"""pages/upload.py (AppTest) as a district clerk uses it: template, file, preview, confirm, history."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ from streamlit.testing.v1 import AppTest
 from lib.access import auth
 from lib.figures import metrics
 from lib.store.engine import forget_stores, open_store
-from tests.test_ingest import CD, WEEK, first_started_not_finished, progress_rows, xlsx
+from tests.support import CD, WEEK
+from tests.support.screens import APP
+from tests.support.uploads import first_started_not_finished, progress_rows, xlsx
 
 PASSWORD = "Qinghai-2021-renovation"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -20,7 +22,7 @@ def app(sqlite_demo_url, monkeypatch):
     monkeypatch.setenv("DASHBOARD_PUBLIC", "0")
     store = open_store(sqlite_demo_url, read_only=False)
     auth.create_user(store, auth.Actor.system(), "cd_clerk", "district", PASSWORD, scope_adcode=CD)
-    at = AppTest.from_file("../app.py", default_timeout=120)
+    at = AppTest.from_file(APP, default_timeout=120)
     at.run()
     yield at, store
     forget_stores()

@@ -1,4 +1,4 @@
-"""Uploads end to end on both stores: good files move the figures exactly, bad files change nothing.
+"""lib.uploads.ingest end to end on both stores: good files move the figures exactly, bad files change nothing.
 
 Every file here is made by code. For each bad one the test asserts the Chinese
 message and that a full dump of the store is identical before and after.
@@ -11,147 +11,34 @@ import threading
 from datetime import date
 
 import openpyxl
-import pandas as pd
 import pytest
 from sqlalchemy import select, text
 
-from lib.access.auth import Actor
 from lib.access import auth
-from lib.uploads import ingest
+from lib.access.auth import Actor
 from lib.figures import metrics
-from lib.uploads import templates
-from lib.store.models import Base, ProgressReport, Project, ProjectRevision, Upload
+from lib.store.models import ProgressReport, Project, ProjectRevision, Upload
+from lib.uploads import ingest
+from tests.support import CD, CZ, WEEK
+from tests.support.uploads import (
+    LAST,
+    bad_cases,
+    commit,
+    county_projects,
+    district,
+    dump,
+    first_started_not_finished,
+    latest,
+    progress_rows,
+    register_sheet,
+    snapshot,
+    xlsx,
+)
 
-WEEK = date(2021, 12, 3)  # the first week after the demo's last report (2021-11-26)
-CD = "630102"  # 城东区
-CZ = "630103"  # 城中区
-
-
-# --- helpers ----------------------------------------------------------------------------------
-
-def dump(store) -> list:
-    """Every row of every table, in a stable order: 'the store is byte-for-byte the same'."""
-    out = []
-    with store.engine.connect() as c:
-        for table in Base.metadata.sorted_tables:
-            if not store.engine.dialect.has_table(c, table.name):
-                continue
-            cols = [col.name for col in table.columns]
-            rows = c.execute(text(f'SELECT {", ".join(chr(34) + n + chr(34) for n in cols)} FROM "{table.name}"'))
-            out.append((table.name, sorted((tuple(repr(v) for v in r) for r in rows))))
-    return out
-
-
-def snapshot(store, as_of=WEEK) -> dict[str, dict]:
-    """Every community's latest figures as of a date, by code (one query)."""
-    df = metrics.register_table(store, 1, as_of=as_of, viewer=Actor.system())
-    return {r["code"]: r for r in df.to_dict("records")}
-
-
-def latest(store, code: str, as_of=WEEK) -> dict:
-    return snapshot(store, as_of)[code]
-
-
-LAST = date(2021, 11, 26)
-
-
-def county_projects(store, adcode=CD) -> list[Project]:
-    with store.session() as s:
-        return s.scalars(select(Project).where(Project.programme_id == 1, Project.county_adcode == adcode)
-                         .order_by(Project.code)).all()
-
-
-def xlsx(rows: list[list], *, title: list[list] | None = None, sheet: str = "进度") -> bytes:
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = sheet
-    for r in (title or []):
-        ws.append(r)
-    for r in rows:
-        ws.append(r)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
-
-
-HEAD = ["项目编号", "小区名称", "当前阶段", "开工日期", "完工日期", "形象进度（%）", "累计完成投资（万元）",
-        "累计支付资金（万元）", "是否更正"]
-
-
-def progress_rows(store, edits: dict[int, dict] | None = None, adcode=CD) -> list[list]:
-    """This county's communities at their last figures, with some rows edited."""
-    rows = [HEAD]
-    snap = snapshot(store, LAST)
-    for i, p in enumerate(county_projects(store, adcode)):
-        cur = snap[p.code]
-        row = {"项目编号": p.code, "小区名称": p.name, "当前阶段": cur["stage"],
-               "开工日期": cur["started_on"], "完工日期": cur["finished_on"],
-               "形象进度（%）": cur["progress_pct"], "累计完成投资（万元）": cur["invested_wan"],
-               "累计支付资金（万元）": cur["paid_wan"], "是否更正": None}
-        row.update((edits or {}).get(i, {}))
-        rows.append([None if (isinstance(v, float) and pd.isna(v)) else v for v in (row[h] for h in HEAD)])
-    return rows
-
-
-def first_started_not_finished(store, adcode=CD) -> int:
-    snap = snapshot(store, LAST)
-    for i, p in enumerate(county_projects(store, adcode)):
-        if snap[p.code]["stage"] == "开工":
-            return i
-    raise AssertionError("no community in progress")
-
-
-def district(name="cd_clerk", scope=CD) -> auth.Actor:
-    return auth.Actor(username=name, role="district", scope_adcode=scope)
-
-
-def commit(store, data, name="周报.xlsx", **kw):
-    kw.setdefault("actor", district())
-    kw.setdefault("county", CD)
-    kw.setdefault("as_of", WEEK)
-    return ingest.commit(store, data, name, 1, **kw)
+CLERK = Actor(username="cd_clerk", role="district", scope_adcode=CD)
 
 
 # --- good files -------------------------------------------------------------------------------
-
-def test_template_filled_in_imports_cleanly_and_moves_figures(fresh_demo_store):
-    store = fresh_demo_store
-    data = templates.template(store, 1, CD, kind="progress", viewer=Actor.system())
-    wb = openpyxl.load_workbook(io.BytesIO(data))
-    ws = wb["进度填报"]
-    assert ws.freeze_panes == "C4"
-    assert any("开工" in (dv.formula1 or "") for dv in ws.data_validations.dataValidation)
-    # a clerk moves one community from 开工 to 完工
-    heads = [c.value.rstrip("*") if c.value else None for c in ws[3]]
-    col = {h: i + 1 for i, h in enumerate(heads)}
-    target_row = next(r for r in range(4, ws.max_row + 1) if ws.cell(r, col["当前阶段"]).value == "开工")
-    code = ws.cell(target_row, col["项目编号"]).value
-    ws.cell(target_row, col["当前阶段"], "完工")
-    ws.cell(target_row, col["完工日期"], "2021年12月1日")
-    ws.cell(target_row, col["形象进度（%）"], "100%")
-    ws.cell(2, 5, "2021年12月3日")  # 填报日期 in the title area
-    buf = io.BytesIO()
-    wb.save(buf)
-
-    before = metrics.summary(store, 1, region=CD, as_of=WEEK)["totals"]
-    hh = next(p.households for p in county_projects(store) if p.code == code)
-    pv = ingest.commit(store, buf.getvalue(), "城东区第49周.xlsx", 1, actor=district(), county=CD)
-    assert pv.status == "committed", [e.message for e in pv.errors]
-    assert pv.report_date == WEEK and not pv.errors
-    assert pv.accepted == len(county_projects(store))
-    after = metrics.summary(store, 1, region=CD, as_of=WEEK)["totals"]
-    assert after["communities"]["completed"] == before["communities"]["completed"] + 1
-    assert after["households"]["completed"] == before["households"]["completed"] + hh
-    assert after["communities"]["started"] == before["communities"]["started"]
-    assert after["reported_this_week"] == len(county_projects(store))
-    row = latest(store, code)
-    assert row["stage"] == "完工" and row["progress_pct"] == 100 and row["finished_on"] == date(2021, 12, 1)
-    # the same content again changes nothing
-    d = dump(store)
-    again = ingest.commit(store, buf.getvalue(), "copy.xlsx", 1, actor=district(), county=CD)
-    assert again.status == "unchanged" and again.upload_id == pv.upload_id
-    assert dump(store) == d
-
 
 def test_messy_real_world_sheet(fresh_demo_store):
     """Title rows, 填报日期 in the title, two-row header, text numbers, full-width digits, 合计 row."""
@@ -284,41 +171,12 @@ def test_two_counties_upload_at_once(fresh_demo_store):
 
 # --- bad files: a clear message, and the store untouched -------------------------------------------
 
-def _bad_cases(store):
-    i = first_started_not_finished(store)
-    projects = county_projects(store)
-    cur = latest(store, projects[i].code, date(2021, 11, 26))
-    snap = snapshot(store, LAST)
-    done = next(k for k, p in enumerate(projects) if snap[p.code]["stage"] in ("完工", "验收"))
-    other = county_projects(store, CZ)[0]
-    return {
-        "unknown_name": (progress_rows(store, {i: {"项目编号": None, "小区名称": projects[i].name + "X"}}),
-                         ["没有名为", "您是否要找", projects[i].name]),
-        "unknown_code": (progress_rows(store, {i: {"项目编号": "QH2021-630102-999"}}), ["不在本计划的台账中"]),
-        "outside_county": (progress_rows(store) + [[other.code, other.name, "开工", None, None, 10, 1, 1, None]],
-                           ["不属于本次上传的城东区"]),
-        "unknown_stage": (progress_rows(store, {i: {"当前阶段": "已开挖"}}), ["无法识别", "长效管理"]),
-        "pct_over_100": (progress_rows(store, {i: {"形象进度（%）": 120}}), ["超出 0–100%"]),
-        "negative_money": (progress_rows(store, {i: {"累计支付资金（万元）": -3}}), ["不能为负数"]),
-        "future_date": (progress_rows(store, {i: {"开工日期": date(2021, 12, 20)}}), ["晚于填报日期"]),
-        "start_after_finish": (progress_rows(store, {done: {"开工日期": date(2021, 11, 1), "完工日期": date(2021, 10, 1)}}),
-                               ["早于开工日期"]),
-        "stage_backwards": (progress_rows(store, {done: {"当前阶段": "开工", "形象进度（%）": 100}}),
-                            ["退回", "是否更正"]),
-        "pct_backwards": (progress_rows(store, {i: {"形象进度（%）": max(0.0, (cur["progress_pct"] or 1) - 1)}}),
-                          ["形象进度从"]),
-        "duplicate_different": (progress_rows(store) + [[projects[i].code, projects[i].name, "开工", None, None,
-                                                         99, None, None, None]], ["已出现", "数值不同"]),
-        "no_name_no_code": (progress_rows(store, {i: {"项目编号": None, "小区名称": None}}), ["都为空"]),
-    }
-
-
 @pytest.mark.parametrize("case", ["unknown_name", "unknown_code", "outside_county", "unknown_stage", "pct_over_100",
                                   "negative_money", "future_date", "start_after_finish", "stage_backwards",
                                   "pct_backwards", "duplicate_different", "no_name_no_code"])
 def test_bad_progress_file_refused_store_unchanged(fresh_demo_store, case):
     store = fresh_demo_store
-    rows, needles = _bad_cases(store)[case]
+    rows, needles = bad_cases(store)[case]
     before = dump(store)
     pv = commit(store, xlsx(rows))
     assert pv.status == "rejected" and pv.upload_id is None
@@ -361,20 +219,6 @@ def test_not_a_spreadsheet_refused(fresh_demo_store, name, data, needle):
     assert dump(store) == before
 
 
-def test_annotated_workbook_marks_error_cells(demo_store):
-    store = demo_store
-    rows, _ = _bad_cases(store)["pct_over_100"]
-    data = xlsx(rows)
-    pv = ingest.check(store, data, "x.xlsx", 1, actor=district(), county=CD, as_of=WEEK)
-    out = openpyxl.load_workbook(io.BytesIO(templates.annotate(data, "x.xlsx", pv.errors)))
-    assert out.sheetnames[0] == "校验结果"
-    err = pv.errors[0]
-    ws = out["进度"]
-    cell = ws.cell(err.row, HEAD.index("形象进度（%）") + 1)
-    assert cell.comment is not None and "0–100%" in cell.comment.text
-    assert cell.fill.fgColor.rgb.endswith("FFC7CE")
-
-
 def test_commit_reuses_preview_only_if_nothing_was_written_since(fresh_demo_store):
     store = fresh_demo_store
     i = first_started_not_finished(store)
@@ -390,10 +234,20 @@ def test_commit_reuses_preview_only_if_nothing_was_written_since(fresh_demo_stor
     assert any("形象进度从" in e.message for e in done.errors)
 
 
+def test_path_traversal_in_an_upload_name_stays_a_name(fresh_demo_store):
+    store = fresh_demo_store
+    pv = ingest.commit(store, register_sheet("乙小区"), "../../etc/passwd.xlsx", 1, actor=CLERK, county=CD,
+                       as_of=date(2021, 6, 1), kind="register")
+    assert pv.status == "committed", [e.message for e in pv.errors]
+    with store.session() as s:
+        name = s.scalar(select(Upload.filename).where(Upload.id == pv.upload_id))
+    assert name == "passwd.xlsx"
+
+
 # --- every bad file of the reader's corpus, through a real upload -------------------------------------
 
 def _bad_corpus():
-    from tests.corpus import CORPUS
+    from tests.support.corpus import CORPUS
 
     return [e for e in CORPUS if not e.expected.ok]
 

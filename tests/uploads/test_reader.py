@@ -1,4 +1,4 @@
-"""The tolerant reader against the corpus of real-looking uploads."""
+"""lib.uploads.reader: the tolerant reader against the corpus of real-looking uploads."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ from lib.uploads.reader import (
     read_workbook,
     resolve_percent_column,
 )
-from tests.corpus import CORPUS, CorpusEntry, IssueSpec
+from tests.support.corpus import CORPUS, CorpusEntry, IssueSpec
 
 D = dt.date
 BY_NAME = {e.name: e for e in CORPUS}
@@ -223,7 +223,7 @@ def test_planned_month_only_is_first_of_month_with_warning():
 
 
 def test_merged_numeric_cell_over_rows_is_counted_once():
-    from tests.corpus import xlsx
+    from tests.support.corpus import xlsx
 
     data = xlsx({"title": "台账", "rows": [["小区名称", "所属县区", "户数", "计划总投资（万元）"],
                                           ["建国路1号院", "城东区", 236, 900],

@@ -1,0 +1,48 @@
+"""lib.review.dispatch: the weekly dispatch pack (周调度) and its xlsx and docx, staff and public."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+from openpyxl import load_workbook
+
+from lib.access import auth
+from lib.access.auth import Actor
+from lib.figures import metrics
+from lib.review import actions, dispatch
+from tests.support.documents import docx_text
+
+LEADER = auth.Actor(username="zhang_leader", role="leader", scope_adcode="630000", display_name="张组长")
+W24 = date(2021, 6, 18)
+
+
+def test_dispatch_pack_w24(fresh_demo_store):
+    store = fresh_demo_store
+    actions.add(store, 1, week=date(2021, 6, 11), title="督促甘德县落实地方配套资金", actor=LEADER, region="632623")
+    pack = dispatch.weekly_dispatch(store, 1, "2021-W24", viewer=Actor.system())
+    now = metrics.summary(store, 1, as_of=W24)["totals"]
+    before = metrics.summary(store, 1, as_of=date(2021, 6, 11))["totals"]
+    h = pack["headline"]
+    assert h["new_started_households"] == now["households"]["started"] - before["households"]["started"] > 0
+    assert h["new_completed_communities"] == now["communities"]["completed"] - before["communities"]["completed"]
+    assert len(pack["counties"]) == 45
+    assert set(pack["not_reported"]["name"]) == {"互助土族自治县", "同德县", "玛沁县"}
+    assert all(pack["stalled_communities"]["weeks"] >= 2)
+    assert [a["title"] for a in pack["actions"]] == ["督促甘德县落实地方配套资金"]
+    assert len(pack["problems"]) > 0
+
+    wb = load_workbook(io.BytesIO(dispatch.dispatch_xlsx(pack)))
+    assert wb.sheetnames == ["本周概况", "各县进度", "明显滞后", "连续两周无进展县", "无进展小区", "未按时报送",
+                             "存在问题", "督办事项"]
+    assert wb["各县进度"].max_row == 46 and wb["督办事项"]["C2"].value == "督促甘德县落实地方配套资金"
+    text, tables = docx_text(dispatch.dispatch_docx(pack))
+    assert "截至6月18日" in text and "同德县" in text and "各地反映的主要问题" in text
+    assert any("督促甘德县落实地方配套资金" in c.text for t in tables for c in t.columns[2].cells)
+
+    public = dispatch.weekly_dispatch(store, 1, "2021-W24", viewer=Actor.public())
+    assert public["problems"] is None
+    wb = load_workbook(io.BytesIO(dispatch.dispatch_xlsx(public)))
+    assert "存在问题" not in wb.sheetnames
+    text, _ = docx_text(dispatch.dispatch_docx(public))
+    assert "存在问题" not in text and not any(p in text for p in ("配套资金未及时到位", "施工图专家论证"))
