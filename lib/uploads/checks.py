@@ -499,9 +499,8 @@ def _register_values(ctx: _Ctx, pv: Preview, row: RawRow, adcode: str) -> dict |
         ok = False
     if not ok:
         return None
-    funds = {f: v.get(f) for f in fields.FUND_FIELDS}
     inv = v.get("planned_investment_wan")
-    total = sum(x for x in funds.values() if x)
+    total = sum(v[f] for f in fields.FUND_FIELDS if v.get(f))
     if inv and total and total > inv * 1.0001:
         _err(pv, row, "planned_investment_wan", f"{_where(row)}：各渠道资金合计 {total:g} 万元超过计划总投资 {inv:g} 万元，请核对。",
              warn=True)
@@ -511,15 +510,11 @@ def _register_values(ctx: _Ctx, pv: Preview, row: RawRow, adcode: str) -> dict |
     pilot = v.get("pilot")
     if pilot is None and v.get("plan_years") and "试点" in str(v["plan_years"]):
         pilot = True
-    return {"name": v["name"], "street": v.get("street"), "community": v.get("community"),
-            "address": v.get("address"), "lon": lon, "lat": lat, "year_built": yb, "households": hh,
-            "buildings": v.get("buildings"), "floor_area_wan_m2": v.get("floor_area_wan_m2"),
-            "planned_investment_wan": inv, **funds,
-            "content": ",".join(content_codes) if content_codes else None,
-            "lifts_planned": v.get("lifts_planned"), "implementing_body": v.get("implementing_body"),
-            "planned_start": v.get("planned_start"), "planned_finish": v.get("planned_finish"),
-            "plan_year_start": years[0] if years else None, "plan_year_end": years[1] if years else None,
-            "pilot": pilot, "remarks": remarks}
+    rec = {c: v.get(c) for c in REGISTER_UPDATABLE}  # the columns as read; then those made from the cells:
+    rec.update(content=",".join(content_codes) if content_codes else None,
+               plan_year_start=years[0] if years else None, plan_year_end=years[1] if years else None,
+               pilot=pilot, remarks=remarks)
+    return rec
 
 
 def _plan_years(text) -> tuple[int, int] | None:
