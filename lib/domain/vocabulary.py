@@ -71,6 +71,13 @@ BANDS: tuple[Band, ...] = (
     Band("behind", "明显滞后", "滞后", "behind"),
 )
 BAND_BY_CODE = {b.code: b for b in BANDS}
+BAND_CODES = tuple(b.code for b in BANDS)  # best first
+
+
+def band_label(code: str | None, form: str = "zh") -> str:
+    """A band's name, `form` "zh", "zh_short" or "en"; "—" for no band (a region without a target)."""
+    band = BAND_BY_CODE.get(code)  # type: ignore[arg-type]
+    return getattr(band, form) if band is not None else "—"
 
 
 # Target metrics the documents use (domain.md, "Targets").

@@ -24,11 +24,12 @@ from datetime import date, timedelta
 
 import pandas as pd
 
+from lib.domain import vocabulary
 from lib.figures import metrics
 from lib.store.engine import Store
 
 STATS = ("start_rate", "completion_rate")
-BAND_ORDER = ("ahead", "watch", "behind")
+BAND_ORDER = vocabulary.BAND_CODES  # best first; names in vocabulary.BANDS
 RANKING_COLUMNS = (
     "rank", "adcode", "name", "short_name", "target", "registered", "started", "completed", "rate",
     "expected", "gap", "band", "rank_prev_week", "rank_change_week", "rank_prev_month", "rank_change_month",

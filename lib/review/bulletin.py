@@ -30,10 +30,9 @@ office can change `FONT_*` to 方正小标宋简体/仿宋_GB2312/黑体.
 from __future__ import annotations
 
 import calendar
-import io
 import logging
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 import pandas as pd
 from sqlalchemy import delete, select
@@ -304,17 +303,17 @@ def overall_paragraphs(b: dict) -> list[str]:
               f"{fmt.count(hh['completed'] - ph['completed'], '户')}，完成投资"
               f"{fmt.money_wan((inv['invested'] or 0) - (sp['totals']['investment_wan']['invested'] or 0))}。")
     else:
-        p3 = f"本月为年度首次通报，上述开工、完工和投资均为本月完成。"
+        p3 = "本月为年度首次通报，上述开工、完工和投资均为本月完成。"
     return [p1, p2, p3]
 
 
 def _band_counts(df: pd.DataFrame) -> str:
-    n = {k: int((df["band"] == k).sum()) for k in ("ahead", "watch", "behind")}
-    parts = [f"{n['ahead']}个快于序时进度"]
+    n = {k: int((df["band"] == k).sum()) for k in vocabulary.BAND_CODES}
+    parts = [f"{n['ahead']}个{vocabulary.band_label('ahead')}进度"]
     if n["watch"]:
-        parts.append(f"{n['watch']}个略慢于序时进度")
+        parts.append(f"{n['watch']}个{vocabulary.band_label('watch')}进度")
     if n["behind"]:
-        parts.append(f"{n['behind']}个明显滞后")
+        parts.append(f"{n['behind']}个{vocabulary.band_label('behind')}")
     return "，".join(parts)
 
 
@@ -324,8 +323,7 @@ def prefecture_table(b: dict) -> pd.DataFrame:
                          "已开工（户）": df["started"], "开工率": df["rate"].map(fmt.pct),
                          "较序时进度（百分点）": (df["gap"] * 100).map(lambda v: f"{v:+.1f}"),
                          "已完工（户）": df["completed"],
-                         "进度评价": df["band"].map(lambda x: {"ahead": "快于序时", "watch": "略慢于序时",
-                                                           "behind": "明显滞后"}.get(x, "—"))})
+                         "进度评价": df["band"].map(vocabulary.band_label)})
 
 
 def county_table(b: dict) -> pd.DataFrame:
@@ -334,7 +332,7 @@ def county_table(b: dict) -> pd.DataFrame:
                          "目标任务（户）": df["target"], "已开工（户）": df["started"], "开工率": df["rate"].map(fmt.pct),
                          "较序时（百分点）": (df["gap"] * 100).map(lambda v: f"{v:+.1f}"),
                          "完工率": df["completion_rate"].map(fmt.pct),
-                         "评价": df["band"].map(lambda x: {"ahead": "领先", "watch": "略慢", "behind": "滞后"}.get(x, "—"))})
+                         "评价": df["band"].map(lambda b: vocabulary.band_label(b, "zh_short"))})
 
 
 def praise_paragraph(b: dict) -> str:
@@ -480,10 +478,9 @@ def render_docx(b: dict, txt: dict[str, str], *, images: list[tuple[str, bytes]]
         doc.picture(d, imgs[1][1], 15.0)
 
     doc.heading1(d, n.next1("各地进展情况"))
-    child = b["child_word"]
     pref = b["prefectures"]
     if len(pref):
-        doc.heading2(d, n.next2(f"各市（州）进展情况"))
+        doc.heading2(d, n.next2("各市（州）进展情况"))
         doc.para(d, f"按户数开工率排序，{len(pref)}个市（州）中{_band_counts(pref)}。"
                 f"{pref.iloc[0]['name']}开工率最高，为{fmt.pct(pref.iloc[0]['rate'])}；"
                 f"{pref.iloc[-1]['name']}开工率最低，为{fmt.pct(pref.iloc[-1]['rate'])}。")
@@ -494,7 +491,7 @@ def render_docx(b: dict, txt: dict[str, str], *, images: list[tuple[str, bytes]]
         doc.caption(d, f"表1　各市（州）城镇老旧小区改造进展情况（截至{_md(b['cutoff'])}）")
         doc.table(d, prefecture_table(b), widths=[1.0, 1.8, 2.1, 1.9, 1.7, 2.5, 1.9, 2.7], font_pt=10.5)
     cty = b["counties"]
-    doc.heading2(d, n.next2(f"各县（市、区）进展情况"))
+    doc.heading2(d, n.next2("各县（市、区）进展情况"))
     doc.para(d, f"{len(cty)}个县（市、区）中{_band_counts(cty)}。"
             + ("各县（市、区）进展情况详见表2。" if len(pref) else "各地进展情况详见下表。"))
     doc.caption(d, f"表{2 if len(pref) else 1}　各县（市、区）城镇老旧小区改造进展情况（截至{_md(b['cutoff'])}）")

@@ -37,7 +37,6 @@ from lib.access import auth
 from lib.access.auth import Actor
 
 STALL_WEEKS = 2  # "no movement for two or more weeks"
-BAND_ZH = {"ahead": "快于序时", "watch": "略慢于序时", "behind": "明显滞后", None: "—"}
 
 
 # --- the pack ------------------------------------------------------------------------------
@@ -87,7 +86,7 @@ def county_table(store: Store, programme_id: int, week: date, region: str | None
     out["community_start_rate"] = out["adcode"].map(c["rate"])
     out["new_started_communities"] = out["adcode"].map(c["delta_week"])
     out["completion_rate"] = out["adcode"].map(done.set_index("adcode")["rate"])
-    out["band_zh"] = out["band"].map(lambda b: BAND_ZH.get(b, "—"))
+    out["band_zh"] = out["band"].map(vocabulary.band_label)
     out.attrs.update(hh.attrs)
     return out
 
@@ -310,7 +309,7 @@ def dispatch_docx(pack: dict) -> bytes:
     cs = county_sheet(pack)
     if not cs.empty:
         doc.para(d, f"按户数开工率排序如下，序时进度为{fmt.pct(h['expected_share'])}。")
-        short = cs.assign(进度评价=cs["进度评价"].map({"快于序时": "领先", "略慢于序时": "略慢", "明显滞后": "滞后"}),
+        short = cs.assign(进度评价=cs["进度评价"].map({b.zh: b.zh_short for b in vocabulary.BANDS}),
                           本周报送=cs["本周报送"].map({"按时报送": "按时", "逾期报送": "逾期", "未报送": "未报"}))
         cols = ["排名", "市（州）", "县（市、区）", "目标户数（户）", "已开工户数（户）", "本周新开工（户）", "户数开工率",
                 "进度评价", "本周报送"]
