@@ -31,8 +31,9 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pandas as pd
-from sqlalchemy import create_engine, func, or_, select, text, update
+from sqlalchemy import create_engine, or_, select, text, update
 
+from lib.domain import regions
 from lib.figures import metrics
 from lib.figures import rankings
 from lib.figures import rollups
@@ -100,7 +101,7 @@ def series_tuples(df: pd.DataFrame) -> list[tuple]:
 # --- the store's answers (what the dashboard calls) ---------------------------------------
 
 def store_queries(store, pid, weeks, region_counties) -> dict:
-    w, wp, wm = weeks[-1], weeks[-2], _month_before(weeks)
+    w = weeks[-1]  # the ranking looks up its own earlier weeks
 
     def summary_province():
         return summary_tuples(metrics.summary(store, pid, region=PROVINCE, as_of=w, by="county"))
@@ -387,8 +388,6 @@ def main(argv=None) -> int:
                "started": time.strftime("%Y-%m-%d %H:%M:%S"), "runs": []}
     out_path = Path(args.out)
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    from lib.domain import regions
-
     region_counties = [c.adcode for c in regions.counties_in(PROVINCE)]
     for n in [int(x) for x in args.sizes.split(",")]:
         for backend in args.backends.split(","):

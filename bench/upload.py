@@ -20,21 +20,26 @@ from datetime import timedelta
 from pathlib import Path
 
 import openpyxl
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
+
+from lib.access.auth import Actor
+from lib.domain import fields
+from lib.domain import vocabulary
+from lib.figures.metrics import register_table
+from lib.samples import synth
+from lib.store.engine import forget_stores, open_store
+from lib.uploads import ingest
+from lib.uploads.reader import read_workbook
 
 OUT = Path(__file__).resolve().parent / "out"
 
 
 def _store(backend: str, tag: str):
-    from lib.store.engine import open_store
-
     if backend == "sqlite":
         path = Path(f"/tmp/bench_upload_{tag}.db")
         for p in path.parent.glob(path.name + "*"):
             p.unlink()
         return open_store(f"sqlite:///{path}", read_only=False, migrate=True), lambda: None
-    from sqlalchemy import create_engine
-
     admin = create_engine("postgresql+psycopg://postgres@127.0.0.1:5432/postgres", isolation_level="AUTOCOMMIT")
     name = f"bench_upload_{tag}"
     with admin.connect() as c:
@@ -43,8 +48,6 @@ def _store(backend: str, tag: str):
     store = open_store(f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}", read_only=False, migrate=True)
 
     def drop():
-        from lib.store.engine import forget_stores
-
         forget_stores()
         with admin.connect() as c:
             c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -52,17 +55,17 @@ def _store(backend: str, tag: str):
     return store, drop
 
 
-def build_file(store, programme_id: int, rows: int, week) -> bytes:
-    from lib.domain import vocabulary
-    from lib.figures.metrics import register_table
+# The progress template's headers for what a week changes.
+_COLUMNS = ("code", "name", "stage", "started_on", "finished_on", "progress_pct", "invested_wan", "paid_wan")
 
+
+def build_file(store, programme_id: int, rows: int, week) -> bytes:
     df = register_table(store, programme_id, as_of=week, viewer=Actor.system()).head(rows)
     wb = openpyxl.Workbook(write_only=True)
     ws = wb.create_sheet("进度填报")
     ws.append(["全国城镇老旧小区改造 进度填报表"])
     ws.append([f"填报日期：{week:%Y年%m月%d日}"])
-    ws.append(["项目编号", "小区名称", "当前阶段", "开工日期", "完工日期", "形象进度（%）",
-               "累计完成投资（万元）", "累计支付资金（万元）"])
+    ws.append([fields.get(c).zh for c in _COLUMNS])
     order = [s.zh for s in vocabulary.STAGES]
     for r in df.itertuples():
         stage = r.stage if isinstance(r.stage, str) else "计划"
@@ -80,11 +83,6 @@ def build_file(store, programme_id: int, rows: int, week) -> bytes:
 
 
 def main(argv=None) -> dict:
-    from lib.uploads import ingest
-    from lib.samples import synth
-    from lib.access.auth import Actor
-    from lib.uploads.reader import read_workbook
-
     ap = argparse.ArgumentParser(prog="python -m bench.upload")
     ap.add_argument("--rows", type=int, default=10_000)
     ap.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
