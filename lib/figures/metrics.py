@@ -17,14 +17,14 @@ from datetime import date
 from typing import Iterable
 
 import pandas as pd
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import func, select
 
 from lib.domain import clock
 from lib.domain import fields
 from lib.domain import vocabulary
 from lib.domain import regions
 from lib.domain.errors import NotFound, UserError
-from lib.store.models import Programme, ProgressReport, Project, Region, Target
+from lib.store.models import Programme, ProgressReport, Project, Target
 from lib.figures import rollups
 from lib.figures.asof import (REGISTER_FIELDS, SUM_COLUMNS, county_figures_query, latest_report_id, region_filter,
                               report_dates_query)

@@ -17,7 +17,7 @@ import hashlib
 import io
 import time
 from contextlib import contextmanager
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
