@@ -344,25 +344,29 @@ def dispatch_docx(pack: dict) -> bytes:
         doc.para(d, f"报送时限为{pack['calendar']}。")
         doc.table(d, rs, widths=[2.2, 3.6, 2.4, 2.4, 2.4, 2.6])
     if not pack["public"]:
-        doc.heading1(d, n.next1("各地反映的主要问题"))
         ps = problems_sheet(pack)
-        if ps.empty:
-            doc.para(d, "本周无新反映问题。")
-        else:
+        intro = None
+        if not ps.empty:
             top = ps["存在问题"].value_counts()
-            doc.para(d, "本周填报中反映的问题主要有：" + "；".join(
-                f"{k}（{v}个小区）" for k, v in top.head(6).items()) + "。")
-            doc.table(d, ps[["县（市、区）", "小区名称", "当前阶段", "存在问题"]], widths=[2.8, 3.8, 1.6, 7.4],
-                      font_pt=10.5)
-    if not pack["public"]:
-        doc.heading1(d, n.next1("督办事项办理情况"))
-        acts = actions_sheet(pack)
-        if acts.empty:
-            doc.para(d, "暂无督办事项。")
-        else:
-            doc.table(d, acts[["编号", "提出周次", "督办事项", "地区", "责任人（单位）", "办结时限", "状态"]],
-                      widths=[1.1, 2.0, 5.0, 2.2, 2.3, 2.0, 1.6], font_pt=10.5)
+            intro = "本周填报中反映的问题主要有：" + "；".join(f"{k}（{v}个小区）" for k, v in top.head(6).items()) + "。"
+        _table_section(d, n.next1("各地反映的主要问题"), ps, ["县（市、区）", "小区名称", "当前阶段", "存在问题"],
+                       [2.8, 3.8, 1.6, 7.4], empty="本周无新反映问题。", intro=intro)
+        _table_section(d, n.next1("督办事项办理情况"), actions_sheet(pack),
+                       ["编号", "提出周次", "督办事项", "地区", "责任人（单位）", "办结时限", "状态"],
+                       [1.1, 2.0, 5.0, 2.2, 2.3, 2.0, 1.6], empty="暂无督办事项。")
     return doc.to_bytes(d)
+
+
+def _table_section(d, heading: str, df: pd.DataFrame, cols: list[str], widths: list[float], *, empty: str,
+                   intro: str | None = None) -> None:
+    """A numbered section holding a table, or a sentence saying there is nothing."""
+    doc.heading1(d, heading)
+    if df.empty:
+        doc.para(d, empty)
+        return
+    if intro:
+        doc.para(d, intro)
+    doc.table(d, df[cols], widths=widths, font_pt=10.5)
 
 
 def _scope_word(pack: dict) -> str:

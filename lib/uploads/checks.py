@@ -166,6 +166,17 @@ def _err(pv: Preview, row: RawRow, fld: str | None, msg: str, value=None, warn: 
     (pv.warnings if warn else pv.errors).append(issue)
 
 
+def _no_negatives(pv: Preview, row: RawRow, amounts: tuple[str, ...]) -> bool:
+    """An error for each amount (count, area, money) below zero; True when there is none."""
+    ok = True
+    for fld in amounts:
+        x = row.values.get(fld)
+        if x is not None and x < 0:
+            _err(pv, row, fld, f"{_where(row)}：{fields.get(fld).name_zh}不能为负数（填写的是 {x:g}），请改正。")
+            ok = False
+    return ok
+
+
 def _where(row: RawRow) -> str:
     return f"“{row.sheet}”表第 {row.row_number} 行"
 
@@ -322,10 +333,7 @@ def _progress_row(ctx: _Ctx, pv: Preview, row: RawRow, p: Project, day: date, to
     if pct is not None and not (0 <= pct <= 100):
         _err(pv, row, "progress_pct", f"{_where(row)}：形象进度 {pct:g}% 超出 0–100% 的范围，请改正。")
         ok = False
-    for fld in _PROGRESS_AMOUNTS:
-        if v.get(fld) is not None and v[fld] < 0:
-            _err(pv, row, fld, f"{_where(row)}：{fields.get(fld).name_zh}不能为负数（填写的是 {v[fld]:g}），请改正。")
-            ok = False
+    ok = _no_negatives(pv, row, _PROGRESS_AMOUNTS) and ok
     for fld in _EVENT_DATES:
         d = v.get(fld)
         if d and (d > today or d > day):
@@ -463,10 +471,7 @@ def _register_values(ctx: _Ctx, pv: Preview, row: RawRow, adcode: str) -> dict |
     if hh is None and not ctx.by_code.get(str(v.get("code"))):
         _err(pv, row, "households", f"{_where(row)}：改造户数为空，请填写（单位：户）。")
         ok = False
-    for fld in _REGISTER_AMOUNTS:
-        if v.get(fld) is not None and v[fld] < 0:
-            _err(pv, row, fld, f"{_where(row)}：{fields.get(fld).zh}不能为负数，请改正。")
-            ok = False
+    ok = _no_negatives(pv, row, _REGISTER_AMOUNTS) and ok
     yb = v.get("year_built")
     if yb is not None and not (1900 <= yb <= clock.today().year):
         _err(pv, row, "year_built", f"{_where(row)}：建成年代 {yb} 不合理，请填写四位年份（如 1995）。")
