@@ -6,6 +6,7 @@ name as the documents write it. Nothing here touches the store.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -150,8 +151,6 @@ def content_from_text(text: str) -> tuple[list[str], list[str]]:
     Returns (codes, unknown fragments) so that the caller can report what it
     could not place instead of guessing.
     """
-    import re
-
     codes: list[str] = []
     unknown: list[str] = []
     for frag in re.split(r"[、,，;；/\s]+", text or ""):

@@ -390,11 +390,10 @@ def problems_paragraph(b: dict) -> str | None:
 def charts_png(store: Store, b: dict) -> list[tuple[str, bytes]]:
     """Two figures rendered by kaleido (Chromium): prefectures' start rates against the pace, and the
     province's weekly cumulative starts against the pace. Empty when no static renderer works."""
-    try:
+    try:  # lazy: the static renderer is optional (kaleido drives a Chromium); without it, no figures
         import kaleido
         import plotly.graph_objects as go
         import plotly.io as pio
-
     except ImportError:
         return []
     df = b["prefectures"]
@@ -457,7 +456,7 @@ def bulletin_docx(store: Store, programme_id: int | str, month: str, *, charts: 
 def render_docx(b: dict, txt: dict[str, str], *, images: list[tuple[str, bytes]] = (),
                 issued_on: date | None = None) -> bytes:
     """Write the bulletin: `txt` are the narrative sections, `images` the rendered charts (may be empty)."""
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.enum.text import WD_ALIGN_PARAGRAPH  # lazy, as in lib.office.word: python-docx takes ~0.15 s to load
 
     d = doc.new_document()
     doc.title(d, bulletin_title(b))

@@ -146,7 +146,7 @@ def _largest_remainder(total: int, weights: list[float], minimum: int = 0) -> li
 
 def _points_in(adcode: str, n: int, rng: random.Random) -> list[tuple[float, float]]:
     """Plausible community locations: around the county seat, inside its boundary."""
-    from shapely.geometry import Point
+    from shapely.geometry import Point  # lazy: ~0.17 s to load, and only the demo's map dots need it
 
     geom = regions.boundary(adcode, 0.005)
     centre = geom.representative_point()
