@@ -447,6 +447,15 @@ def _mb(n: int) -> str:
     return f"{n / 1024 / 1024:.3g}"
 
 
+class _Stop(Exception):
+    """Reading ends here: what stopped it is already an issue of the result."""
+
+
+def _fail(result: ReadResult, message: str) -> None:
+    result.issues.append(Issue("error", None, None, None, None, message))
+    raise _Stop
+
+
 def read_workbook(data: bytes, filename: str, *, max_bytes: int = 20 * 1024 * 1024, max_rows: int = 50_000,
                   kind: str | None = None) -> ReadResult:
     """Read an uploaded ledger (xlsx/xlsm/xls/csv) into rows of canonical fields.
@@ -458,23 +467,29 @@ def read_workbook(data: bytes, filename: str, *, max_bytes: int = 20 * 1024 * 10
     if kind not in (None, *KINDS):
         raise ValueError(f"kind must be None, 'register' or 'progress', not {kind!r}")
     result = ReadResult(kind=None, sheets=[], issues=[], report_date=None, file_format=None, encoding=None)
-
-    def fail(message: str) -> ReadResult:
-        result.issues.append(Issue("error", None, None, None, None, message))
+    try:
+        raws = _open(result, data, filename, max_bytes, max_rows)
+        found = _tables(result, raws)
+        _decide_kind(result, found, kind)
+        _read_tables(result, found, max_rows)
+    except _Stop:
         result.sheets = []
-        return result
+    return result
 
+
+def _open(result: ReadResult, data: bytes, filename: str, max_bytes: int, max_rows: int) -> list[RawSheet]:
+    """The file's sheets; notes on its format, extension and encoding."""
     if not data:
-        return fail("文件是空的（0字节），请检查后重新上传。")
+        _fail(result, "文件是空的（0字节），请检查后重新上传。")
     if len(data) > max_bytes:
-        return fail(f"文件大小为 {_mb(len(data))} MB，超过上限 {_mb(max_bytes)} MB。"
-                    f"请删除无关的工作表、图片，或分批上传。")
+        _fail(result, f"文件大小为 {_mb(len(data))} MB，超过上限 {_mb(max_bytes)} MB。"
+                      f"请删除无关的工作表、图片，或分批上传。")
     try:
         fmt = result.file_format = detect_format(data, filename)
         row_cap = max_rows + 1000  # enough to tell "too many rows" without reading everything
         raws, result.encoding = load(data, fmt, filename, row_cap)
     except FileProblem as exc:
-        return fail(str(exc))
+        _fail(result, str(exc))
 
     ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
     if fmt == "xlsm":
@@ -485,7 +500,11 @@ def read_workbook(data: bytes, filename: str, *, max_bytes: int = 20 * 1024 * 10
         result.notes.append(f"文件扩展名是.{ext}，但内容是{fmt.upper()}格式，已按{fmt.upper()}读取。")
     if result.encoding:
         result.notes.append(f"CSV文件编码识别为 {result.encoding.upper()}。")
+    return raws
 
+
+def _tables(result: ReadResult, raws: list[RawSheet]) -> list[tuple[RawSheet, Header]]:
+    """The sheets with a header; hidden sheets, instruction sheets and sheets without a header are said so."""
     found: list[tuple[RawSheet, Header]] = []
     empty_sheets: list[str] = []
     no_header: list[tuple[RawSheet, Header | None]] = []
@@ -519,32 +538,20 @@ def read_workbook(data: bytes, filename: str, *, max_bytes: int = 20 * 1024 * 10
                         f"{raw.where()}前{HEADER_SCAN_ROWS}行中没有找到表头：至少需要「小区名称」列和另外两列"
                         f"可识别的列（如「改造户数（户）」「累计完成投资（万元）」「形象进度（%）」）。"
                         f"请使用模板的表头，并确认表头在前{HEADER_SCAN_ROWS}行内。"))
-            return result
+            raise _Stop
         if empty_sheets:
             which = "、".join(f"「{n}」" for n in empty_sheets)
-            return fail(f"工作表{which}是空的，文件中没有可读取的数据。请填写后重新上传。")
-        return fail("文件中没有可读取的工作表（只有隐藏的工作表或说明页）。请把数据放在可见的工作表中。")
+            _fail(result, f"工作表{which}是空的，文件中没有可读取的数据。请填写后重新上传。")
+        _fail(result, "文件中没有可读取的工作表（只有隐藏的工作表或说明页）。请把数据放在可见的工作表中。")
     for raw, nameless in no_header:
         result.issues.append(Issue("warning", raw.name, None, None, None,
                                    f"{raw.where()}中没有找到表头（需要「小区名称」等列），已跳过该表。"))
+    return found
 
-    # kind: forced, or detected from the recognised columns
-    kinds = {id(raw): (kind or detect_kind(h.fields)) for raw, h in found}
-    detected = {k for k in kinds.values() if k}
-    if kind is None:
-        if len(detected) > 1:
-            parts = "；".join(f"「{raw.name}」是{KIND_LABELS_ZH[kinds[id(raw)]]}" for raw, _ in found
-                             if kinds[id(raw)])
-            return fail(f"同一个文件中既有项目台账又有进度填报表（{parts}）。请把两类表分成两个文件分别上传。")
-        if not detected:
-            return fail("无法判断这是项目台账还是进度填报表：表头里既没有户数、栋数、面积、计划投资，"
-                        "也没有当前阶段、形象进度、完成投资。请使用模板的表头。")
-        result.kind = detected.pop()
-        reason_fields = sorted(set().union(*(h.fields for _, h in found)) & _markers(result.kind),
-                               key=lambda f: list(FIELD_LABELS_ZH).index(f))
-        result.notes.append(f"已识别为{KIND_LABELS_ZH[result.kind]}（依据："
-                            f"{'、'.join(FIELD_LABELS_ZH[f] for f in reason_fields[:4])}等列）。")
-    else:
+
+def _decide_kind(result: ReadResult, found: list[tuple[RawSheet, Header]], kind: str | None) -> None:
+    """The file's kind: forced (and every sheet checked against it), or detected from the recognised columns."""
+    if kind is not None:
         result.kind = kind
         for raw, h in found:
             own = detect_kind(h.fields)
@@ -554,8 +561,26 @@ def read_workbook(data: bytes, filename: str, *, max_bytes: int = 20 * 1024 * 10
                     f"{raw.where()}看起来是{KIND_LABELS_ZH[own]}，不是{KIND_LABELS_ZH[kind]}。"
                     f"请确认上传的是{KIND_LABELS_ZH[kind]}，或换到对应的上传入口。"))
         if result.errors:
-            return result
+            raise _Stop
+        return
+    kinds = {id(raw): detect_kind(h.fields) for raw, h in found}
+    detected = {k for k in kinds.values() if k}
+    if len(detected) > 1:
+        parts = "；".join(f"「{raw.name}」是{KIND_LABELS_ZH[kinds[id(raw)]]}" for raw, _ in found
+                         if kinds[id(raw)])
+        _fail(result, f"同一个文件中既有项目台账又有进度填报表（{parts}）。请把两类表分成两个文件分别上传。")
+    if not detected:
+        _fail(result, "无法判断这是项目台账还是进度填报表：表头里既没有户数、栋数、面积、计划投资，"
+                      "也没有当前阶段、形象进度、完成投资。请使用模板的表头。")
+    result.kind = detected.pop()
+    reason_fields = sorted(set().union(*(h.fields for _, h in found)) & _markers(result.kind),
+                           key=lambda f: list(FIELD_LABELS_ZH).index(f))
+    result.notes.append(f"已识别为{KIND_LABELS_ZH[result.kind]}（依据："
+                        f"{'、'.join(FIELD_LABELS_ZH[f] for f in reason_fields[:4])}等列）。")
 
+
+def _read_tables(result: ReadResult, found: list[tuple[RawSheet, Header]], max_rows: int) -> None:
+    """Every data row of every sheet, at most `max_rows` in all; the report date from the title rows."""
     budget = max_rows
     for raw, header in found:
         reader = _SheetReader(raw, header, result.kind, result.issues, result.notes,
@@ -565,7 +590,7 @@ def read_workbook(data: bytes, filename: str, *, max_bytes: int = 20 * 1024 * 10
         if rows is None:
             # nothing of this file will be used, so cell-level findings would only distract
             result.issues = [i for i in result.issues if i.sheet is None]
-            return fail(f"数据行数超过上限：每次最多上传 {max_rows} 行，本文件超过了这个数量。请分批上传。")
+            _fail(result, f"数据行数超过上限：每次最多上传 {max_rows} 行，本文件超过了这个数量。请分批上传。")
         budget -= len(rows)
         if not rows:
             result.issues.append(Issue("warning" if len(found) > 1 else "error", raw.name, None, None, None,
@@ -583,4 +608,3 @@ def read_workbook(data: bytes, filename: str, *, max_bytes: int = 20 * 1024 * 10
             result.issues.append(Issue("warning", raw.name, None, None, d.isoformat(),
                                        f"{raw.where()}的填报日期{d.isoformat()}与其他工作表的"
                                        f"{result.report_date.isoformat()}不同，已采用{result.report_date.isoformat()}。"))
-    return result
