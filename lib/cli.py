@@ -214,17 +214,42 @@ def cmd_user(args):
 
 
 def cmd_backup(args):
+    if args.config.public:  # a backup holds the accounts' password hashes and every internal column
+        raise ReadOnlyStore("当前为公众只读配置（DASHBOARD_PUBLIC=1），不做备份：备份含账号和内部数据，请在内部实例上备份。",
+                            "No backups in the public configuration: they hold accounts and internal data.")
     store = _store(args)
     out = backup.backup(store, Path(args.out), portable=args.portable or None, force=args.force)
     say(f"已备份到 {out['out']}（{out['bytes'] / 1e6:.1f} MB）。")
     emit(out)
 
 
+_CHANGES = {"unchanged": "不变", "replaced": "替换", "emptied": "清空"}
+_VERIFIED = {"checksums": "表齐全，每张表的行数和校验和与清单一致", "integrity": "SQLite 完整性检查通过，表齐全",
+             "row counts only": "表齐全、行数一致；旧备份没有校验和"}
+
+
+def _rebuild_rollups(s) -> dict:
+    """Inside the restore's transaction: every programme's county rollup from the restored history."""
+    ids = s.connection().exec_driver_sql("SELECT id FROM programme ORDER BY id").scalars().all()
+    return {pid: rollups.rebuild(s, pid)["rows_written"] for pid in ids}
+
+
 def cmd_restore(args):
     _refuse_public(args)
-    store = _store(args, write=True)
-    out = admin.restore(store, Path(args.file))
-    say(f"已从 {args.file} 恢复全部数据（{sum(out['tables'].values())} 行）。")
+    # Not _store(args, write=True): that migrates (a write) before the backup is checked. restore
+    # migrates an older store itself, and only once the backup has passed every check.
+    store = open_store(args.config.database_url, read_only=bool(args.dry_run), config=args.config)
+    if args.dry_run:
+        out = admin.restore(store, Path(args.file), dry_run=True, unverified=args.unverified)
+        for p in out["plan"]:
+            say(f"  {p['table']:<18} 现有 {p['rows_now']:>9,} 行  备份 {p['rows_backup']:>9,} 行  {_CHANGES[p['change']]}")
+        n = sum(p["change"] != "unchanged" for p in out["plan"])
+        verdict = "可以恢复" if out["restorable"] else "需加 --unverified 才能恢复"
+        say(f"备份 {args.file} 检查通过（{_VERIFIED[out['verified']]}）；恢复将改动 {n} 张表，{verdict}。未写入任何数据。")
+        emit(out)
+        return
+    out = admin.restore(store, Path(args.file), unverified=args.unverified, after=_rebuild_rollups)
+    say(f"已从 {args.file} 恢复全部数据（{sum(out['tables'].values())} 行），县级汇总已重建，用时 {out['seconds']:.1f} 秒。")
     emit(out)
 
 
@@ -409,8 +434,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--force", action="store_true", help="overwrite an existing file")
     s.set_defaults(func=cmd_backup)
 
-    s = sub.add_parser("restore", help="replace everything with a backup (one transaction)")
+    s = sub.add_parser("restore", help="replace everything with a verified backup (one transaction)")
     s.add_argument("file")
+    s.add_argument("--dry-run", dest="dry_run", action="store_true",
+                   help="check the backup and show per table what would change; write nothing")
+    s.add_argument("--unverified", action="store_true",
+                   help="restore a backup made before checksums (tables and row counts are still checked)")
     s.set_defaults(func=cmd_restore)
 
     s = sub.add_parser("synth", help="synthetic national programme for scale tests (all 2,875 counties)")

@@ -253,8 +253,15 @@ __all__ = ["set_target", "create_programme", "audit_entries", "audit_facets", "t
            "PUBLIC_HIDDEN_TABLES"]
 
 
-def restore(store: Store, path: str | Path, actor: Actor | None = None) -> dict:
-    """Replace the whole store with a backup: an administrator or the command line only."""
+def restore(store: Store, path: str | Path, actor: Actor | None = None, *, dry_run: bool = False,
+            unverified: bool = False, after=None) -> dict:
+    """Replace the whole store with a verified backup: an administrator or the command line only.
+
+    Even the dry run (`dry_run=True`: what would change, nothing written) is theirs alone: it
+    reads every table, accounts included. `unverified` and `after` as in `lib.store.backup.restore`
+    (the caller that can reach the figures passes `after` to rebuild the county rollups inside
+    the restore's transaction).
+    """
     actor = actor or Actor.system()
     require(actor, "user")
-    return backup.restore(store, path, by=str(actor))
+    return backup.restore(store, path, by=str(actor), dry_run=dry_run, unverified=unverified, after=after)
