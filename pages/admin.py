@@ -2,39 +2,43 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+import json
+from datetime import timedelta
 
 import pandas as pd
 import streamlit as st
 
 from lib.access import admin
 from lib.access import auth
+from lib.domain import clock
 from lib.domain import vocabulary
 from lib.domain.errors import UserError
 from lib.present.i18n import t
-from pages import _auth
-from pages import _shared as ui
+from pages._ui.filters import sidebar_filters
+from pages._ui.store import programmes
+from pages._ui.store import store as open_store
 
-f = ui.sidebar_filters()
+f = sidebar_filters()
 L = f.lang
 st.title(t("admin.title", L))
-actor = _auth.current_actor()
+actor = f.viewer
 if not auth.can(actor, "audit"):
     st.error(t("admin.denied", L))
     st.stop()
-store = ui.store()
-
-
-HEADERS_ZH = {"username": "用户名", "display_name": "姓名/单位", "role": "角色", "scope": "负责地区", "active": "启用",
-              "failed_attempts": "连续失败次数", "locked_until": "锁定至（UTC）", "last_login_at": "最近登录（UTC）",
-              "at": "时间（UTC）", "actor": "操作人", "action": "操作", "entity": "对象", "entity_id": "对象编号",
-              "programme_id": "计划", "before": "修改前", "after": "修改后", "detail": "说明", "region": "地区代码",
-              "name": "地区", "metric": "指标", "value": "目标值", "note": "依据/备注", "updated_by": "修改人",
-              "updated_at": "修改时间（UTC）", "code": "编号"}
+store = open_store()
 
 
 def _table(df: pd.DataFrame) -> None:
-    st.dataframe(df.rename(columns=HEADERS_ZH) if L == "zh" else df, hide_index=True, width="stretch")
+    """A table with its headers in the interface language (`admin.col.<column>`)."""
+    st.dataframe(df.rename(columns=lambda c: t(f"admin.col.{c}", L)), hide_index=True, width="stretch")
+
+
+def _yes_no(v) -> str:
+    return t("yes" if v else "no", L)
+
+
+def _metric(key: str) -> str:
+    return t(vocabulary.METRIC_BY_KEY[key], L) if key in vocabulary.METRIC_BY_KEY else key
 
 
 def _run(fn, *args, **kwargs):
@@ -54,14 +58,16 @@ tab_users, tab_targets, tab_programmes, tab_audit = st.tabs(
 # --- users ---------------------------------------------------------------------------------------
 with tab_users:
     users = auth.list_users(store, actor)
-    _table(pd.DataFrame(users, columns=["username", "display_name", "role", "scope", "active",
-                                        "failed_attempts", "locked_until", "last_login_at"]))
+    people = pd.DataFrame(users, columns=["username", "display_name", "role", "scope", "active",
+                                          "failed_attempts", "locked_until", "last_login_at"])
+    _table(people.assign(role=[t(auth.ROLES[r], L) if r in auth.ROLES else r for r in people["role"]],
+                         active=people["active"].map(_yes_no)))
     c1, c2 = st.columns(2)
     with c1.form("add_user", clear_on_submit=True):
         st.subheader(t("admin.add_user", L))
         name = st.text_input(t("login.username", L), max_chars=64)
         role = st.selectbox(t("admin.role", L), auth.USER_ROLES,
-                            format_func=lambda r: auth.ROLES[r][0 if L == "zh" else 1])
+                            format_func=lambda r: t(auth.ROLES[r], L))
         scope = st.text_input(t("admin.scope", L), max_chars=6)
         display = st.text_input(t("admin.display_name", L), max_chars=100)
         pw = st.text_input(t("admin.initial_password", L), type="password", max_chars=256)
@@ -84,24 +90,25 @@ with tab_users:
 # --- targets -------------------------------------------------------------------------------------
 with tab_targets:
     rows = admin.targets_table(store, f.programme)
-    _table(pd.DataFrame(rows))
+    targets = pd.DataFrame(rows, columns=["region", "name", "metric", "value", "note", "updated_by", "updated_at"])
+    _table(targets.assign(metric=targets["metric"].map(_metric)))
     with st.form("set_target"):
         st.subheader(t("admin.set_target", L))
         c1, c2, c3 = st.columns(3)
         region = c1.text_input(t("admin.region_code", L), value=f.region, max_chars=6)
         metric = c2.selectbox(t("admin.metric", L), [m.key for m in vocabulary.METRICS],
-                              format_func=lambda k: vocabulary.METRIC_BY_KEY[k].zh if L == "zh" else vocabulary.METRIC_BY_KEY[k].en)
+                              format_func=_metric)
         value = c3.number_input(t("admin.value", L), min_value=0.0, max_value=admin.MAX_TARGET, step=1.0)
         note = st.text_input(t("admin.note", L), max_chars=2000)
         if st.form_submit_button(t("admin.save", L), type="primary"):
             out = _run(admin.set_target, store, actor, f.programme, region.strip(), metric, value, note=note or None)
             if out:
-                st.info(t("admin.saved_target", L, region=out["region"], metric=metric,
+                st.info(t("admin.saved_target", L, region=out["region"], metric=_metric(metric),
                           before=(out["before"] or {}).get("value", "—"), after=out["after"]["value"]))
 
 # --- programmes ------------------------------------------------------------------------------------
 with tab_programmes:
-    _table(pd.DataFrame([{k: p.get(k) for k in ("id", "code", "name")} for p in ui.programmes()]))
+    _table(pd.DataFrame([{"id": p["id"], "code": p["code"], "programme_name": p["name"]} for p in programmes()]))
     with st.form("new_programme", clear_on_submit=True):
         st.subheader(t("admin.new_programme", L))
         c1, c2 = st.columns(2)
@@ -109,8 +116,8 @@ with tab_programmes:
         pname = c2.text_input(t("admin.programme_name", L), max_chars=200)
         c1, c2, c3 = st.columns(3)
         pregion = c1.text_input(t("admin.region_code", L), max_chars=6)
-        y0 = c2.number_input(t("admin.year_start", L), min_value=2000, max_value=2100, value=date.today().year)
-        y1 = c3.number_input(t("admin.year_end", L), min_value=2000, max_value=2100, value=date.today().year)
+        y0 = c2.number_input(t("admin.year_start", L), min_value=2000, max_value=2100, value=clock.today().year)
+        y1 = c3.number_input(t("admin.year_end", L), min_value=2000, max_value=2100, value=clock.today().year)
         src = st.text_area(t("admin.source_doc", L), max_chars=5000)
         if st.form_submit_button(t("admin.create", L), type="primary"):
             if _run(admin.create_programme, store, actor, code, pname, pregion.strip(), int(y0), int(y1),
@@ -126,8 +133,8 @@ with tab_audit:
                           key="audit_action")
     who = c2.selectbox(t("admin.audit_actor", L), ["", *facets["actors"]], format_func=lambda v: v or all_,
                        key="audit_actor")
-    since = c3.date_input(t("admin.audit_since", L), value=date.today() - timedelta(days=90), key="audit_since")
-    until = c4.date_input(t("admin.audit_until", L), value=date.today(), key="audit_until")
+    since = c3.date_input(t("admin.audit_since", L), value=clock.today() - timedelta(days=90), key="audit_since")
+    until = c4.date_input(t("admin.audit_until", L), value=clock.today(), key="audit_until")
     limit = 1000
     entries = admin.audit_entries(store, actor, action=action or None, who=who or None, since=since, until=until,
                                   limit=limit)
@@ -135,5 +142,6 @@ with tab_audit:
     df = pd.DataFrame(entries, columns=["id", "at", "actor", "action", "entity", "entity_id", "programme_id",
                                         "before", "after", "detail"])
     for col in ("before", "after"):
-        df[col] = df[col].map(lambda v: "" if v is None else str(v)[:500])
+        # the record as stored (JSON), in whatever language it was written
+        df[col] = df[col].map(lambda v: "" if v is None else json.dumps(v, ensure_ascii=False, default=str)[:500])
     _table(df)

@@ -6,35 +6,36 @@ import streamlit as st
 
 from lib.access import auth
 from lib.domain.errors import UserError
+from lib.domain.text import Text
 from lib.present.i18n import t
-from lib.domain.settings import load_config
-from pages import _auth
-from pages import _shared as ui
+from pages._ui import session
+from pages._ui.filters import sidebar_filters
+from pages._ui.store import settings
 
-f = ui.sidebar_filters()
+f = sidebar_filters()
 L = f.lang
 st.title(t("login.title", L))
 
-if load_config().public:
+if settings().public:
     st.info(t("login.public_mode", L))
     st.stop()
 
-actor = _auth.current_actor()
+actor = f.viewer
 if actor.role != "public":
     st.success(t("login.signed_in", L, who=actor.describe(L)))
     if actor.expires_at:
         st.caption(t("login.expires", L, at=actor.expires_at.strftime("%Y-%m-%d %H:%M")))
     st.markdown(t("login.can", L))
-    st.markdown("\n".join(f"- {zh if L == 'zh' else en}" for action, (roles, zh, en) in auth.PERMISSIONS.items()
+    st.markdown("\n".join(f"- {t(Text(zh, en), L)}" for action, (roles, zh, en) in auth.PERMISSIONS.items()
                           if auth.can(actor, action)))
     if st.button(t("login.logout", L), key="logout", icon=":material/logout:"):
-        _auth.sign_out()
+        session.sign_out()
         st.rerun()
     st.stop()
 
-if _auth.just_expired():
+if session.just_expired():
     st.warning(t("login.expired", L))
-who = _auth.oidc_identity()
+who = session.oidc_identity()
 if who:  # signed in at the identity provider, but no account here
     st.warning(t("login.oidc_unmapped", L, who=who))
     if st.button(t("login.logout", L), key="oidc_logout"):
@@ -48,14 +49,14 @@ with st.form("login", clear_on_submit=False):
     submitted = st.form_submit_button(t("login.submit", L), type="primary")
 if submitted:
     try:
-        _auth.sign_in(username, password)
+        session.sign_in(username, password)
     except UserError as e:
         st.error(e.message(L))
     else:
         st.rerun()
 st.caption(t("login.reload_note", L))
 
-for provider in _auth.oidc_providers():
+for provider in session.oidc_providers():
     label = t("login.oidc", L, provider=provider or "OIDC")
     if st.button(label, key=f"oidc_{provider or 'default'}", icon=":material/login:"):
         st.login(provider) if provider else st.login()

@@ -5,28 +5,28 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from lib.office import fmt
-from lib.present import maps
 from lib.domain import regions
 from lib.domain.errors import UserError
 from lib.figures import metrics
+from lib.office import fmt
+from lib.present import maps
 from lib.present.i18n import t
-from lib.domain.settings import load_config
-from pages import _shared as ui
+from pages._ui import store, widgets
+from pages._ui.filters import drill_to, sidebar_filters
 
-f = ui.sidebar_filters()
+f = sidebar_filters()
 L = f.lang
 try:
-    s = ui.summary(f.programme, f.region, f.as_of, by="county")
+    s = store.summary(f.programme, f.region, f.as_of, by="county")
 except UserError as e:
-    ui.show_user_error(e)
+    widgets.show_user_error(e)
     st.stop()
 
 stat_label = t(f"kpi.{f.stat}", L)
-STAGE_LABELS = {"zh": ("未开工", "在建", "已完工", "已验收"), "en": ("not started", "under way", "finished", "accepted")}
-ui.page_header(t("map.title" if s["children"] else "map.title_county", L, region=s["name"], stat=stat_label), s, L,
-               t(f"metric.{f.metric}", L))
-if s["totals"]["reported_this_week"] == 0 and s["totals"]["communities"]["registered"] and ui.report_dates(f.programme):
+widgets.page_header(t("map.title" if s["children"] else "map.title_county", L, region=s["name"], stat=stat_label),
+                    s, L, t(f"metric.{f.metric}", L))
+if s["totals"]["reported_this_week"] == 0 and s["totals"]["communities"]["registered"] and \
+        store.report_dates(f.programme):
     st.warning(t("dash.no_reports_week", L, region=s["name"], week=s["as_of"]))
 
 # A county is drawn on its own; a larger region as its counties.
@@ -39,13 +39,21 @@ def _features(rows_key: str, rows_: list[dict], stat: str, metric: str, lang: st
 
 
 features = _features(f"{f.programme}|{f.region}|{s['as_of']}", rows, f.stat, f.metric, L)
-register = ui.cached(metrics.register_table, f.programme, s["as_of"], f.region, viewer=f.viewer)
+register = store.cached(metrics.register_table, f.programme, s["as_of"], f.region, viewer=f.viewer)
 points = maps.community_points(register, L)
-cfg = load_config()
+cfg = store.settings()
 # a county: zoom to its communities (they cluster around the county seat); larger regions: fit the counties
 view = maps.view_for_points(points) if not s["children"] and not points.empty else \
     maps.view_for([r["adcode"] for r in rows])
 deck = maps.deck(features, points, basemap_style_url=cfg.basemap_style_url, view=view)
+
+
+def swatch_list(items: list[tuple[str, str]], shape: str, testid: str = "") -> str:
+    rows_ = "".join(f'<div style="display:flex;align-items:center;gap:.5em;margin:.25em 0">'
+                    f'<span style="display:inline-block;{shape};background:{colour}"></span>'
+                    f'<span>{label}</span></div>' for label, colour in items)
+    return f'<div data-testid="{testid}">{rows_}</div>' if testid else rows_
+
 
 left, right = st.columns([5, 1])
 with left:
@@ -53,21 +61,14 @@ with left:
                             key=f"map_{f.region}")  # same widget across metric changes: no WebGL re-init
     picked = maps.selected_adcode(getattr(event, "selection", None))
     if picked and picked != f.region and regions.get(picked).is_county:
-        ui.drill_to(picked)
+        drill_to(picked)
 with right:
     st.markdown(f"**{t('map.legend', L, stat=stat_label)}**")
-    swatches = "".join(
-        f'<div style="display:flex;align-items:center;gap:.5em;margin:.25em 0">'
-        f'<span style="display:inline-block;width:1.6em;height:1.1em;background:{c};border:1px solid #777"></span>'
-        f'<span>{label}</span></div>' for label, c in maps.legend(L))
-    st.markdown(f'<div data-testid="map-legend">{swatches}</div>', unsafe_allow_html=True)
+    st.markdown(swatch_list(maps.legend(L), "width:1.6em;height:1.1em;border:1px solid #777", "map-legend"),
+                unsafe_allow_html=True)
     st.markdown("&nbsp;")
-    dots = "".join(
-        f'<div style="display:flex;align-items:center;gap:.5em;margin:.2em 0">'
-        f'<span style="display:inline-block;width:.8em;height:.8em;border-radius:50%;background:{c}"></span>'
-        f'<span>{label}</span></div>'
-        for label, c in zip(STAGE_LABELS[L], maps.STAGE_COLOURS.values()))
-    st.markdown(dots, unsafe_allow_html=True)
+    st.markdown(swatch_list(maps.point_legend(L), "width:.8em;height:.8em;border-radius:50%"),
+                unsafe_allow_html=True)
 st.caption(t("map.hint", L))
 if points.empty:
     st.caption(t("map.no_coords", L))
@@ -85,9 +86,8 @@ table = pd.DataFrame([{
     t("kpi.completion_rate", L): r["totals"][f.metric]["completion_rate"],
     t("col.reported", L): r["totals"]["reported_this_week"],
 } for r in rows])
-pct_cols = [t("kpi.start_rate", L), t("kpi.completion_rate", L)]
 shown = table.copy()
-for col in pct_cols:
+for col in (t("kpi.start_rate", L), t("kpi.completion_rate", L)):
     shown[col] = shown[col].map(fmt.pct)
 st.dataframe(shown, hide_index=True, width="stretch")
-ui.download_table(table, f"map_{f.region}_{s['as_of']}", "map_table", L)
+widgets.download_table(table, f"map_{f.region}_{s['as_of']}", "map_table", L)

@@ -2,58 +2,57 @@
 
 from __future__ import annotations
 
-import streamlit as st
-
 from datetime import date
 
-from lib.present import charts
-from lib.office import fmt
+import streamlit as st
+
+from lib.domain.errors import UserError
 from lib.figures import metrics
 from lib.figures import rankings
 from lib.figures import trends
-from lib.domain.errors import UserError
-from lib.present.i18n import t
-from lib.domain.settings import load_config
-from pages import _shared as ui
+from lib.office import fmt
+from lib.present import charts
+from lib.present.i18n import t, week_label
+from pages._ui import store, widgets
+from pages._ui.filters import sidebar_filters
 
-f = ui.sidebar_filters()
+f = sidebar_filters()
 L = f.lang
 try:
-    s = ui.summary(f.programme, f.region, f.as_of)
+    s = store.summary(f.programme, f.region, f.as_of)
 except UserError as e:
-    ui.show_user_error(e)
+    widgets.show_user_error(e)
     st.stop()
 
 st.title(f"{s['programme_name']} · {s['name']}")
-ui.demo_banner(s["demo"], L)
+widgets.demo_banner(s["demo"], L)
 if f.public:
     # the public deployment says what it is; a staff site just says nobody is signed in
-    key = "public.banner" if load_config().public else "public.signed_out"
+    key = "public.banner" if store.settings().public else "public.signed_out"
     st.caption(t(key, L, as_of=s["as_of"]))
-st.caption(t("dash.as_of", L, week=ui.week_label(s["as_of"], L)))
+st.caption(t("dash.as_of", L, week=week_label(s["as_of"], L)))
 
 tot = s["totals"]
 m = tot[f.metric]
 inv = tot["investment_wan"]
-unit = t(f"unit.{f.metric}", L) if L == "zh" else ""  # English: the unit goes in the label, cards stay short
+unit = t(f"figure.unit.{f.metric}", L)  # Chinese cards say 5.15万户; English cards stay short, the label names the unit
 
 
 def label(key: str) -> str:
-    return t(key, L) if L == "zh" else f"{t(key, L)} ({t(f'metric.{f.metric}', L).lower()})"
+    return t("overview.card_label", L, label=t(key, L), metric=t(f"metric.{f.metric}", L).lower())
 
 
-weeks = ui.report_dates(f.programme)
-prev = ui.previous_week(f.programme, s["as_of"])
-p = ui.summary(f.programme, f.region, prev) if prev else None
+weeks = store.report_dates(f.programme)
+prev = store.previous_week(f.programme, s["as_of"])
+p = store.summary(f.programme, f.region, prev) if prev else None
 pm = p["totals"][f.metric] if p else None
 pinv = p["totals"]["investment_wan"] if p else None
 
 
-def delta_count(key: str, now: dict, before: dict | None, unit_: str = unit):
+def delta_count(key: str, now: dict, before: dict | None):
     if before is None or now[key] is None or before[key] is None:
         return None
-    d = now[key] - before[key]
-    return f"{d:+,}{unit_ if L == 'zh' else ''} {t('dash.vs_last_week', L)}"
+    return f"{now[key] - before[key]:+,}{unit} {t('dash.vs_last_week', L)}"
 
 
 def delta_money(key: str):
@@ -75,7 +74,7 @@ c[1].metric(label("kpi.started"), fmt.count(m["started"], unit, L), delta=delta_
             help=fmt.exact(m["started"]))
 c[2].metric(t("kpi.start_rate", L), fmt.pct(m["start_rate"]),
             delta=None if m["start_rate"] is None or not weeks else
-            f"{(m['start_rate'] - s['expected_share']) * 100:+.1f} pt vs {t('kpi.expected', L)}",
+            t("overview.vs_pace", L, points=(m["start_rate"] - s["expected_share"]) * 100),
             help=f"{t('kpi.expected', L)} {fmt.pct(s['expected_share'])}")
 c[3].metric(label("kpi.completed"), fmt.count(m["completed"], unit, L), delta=delta_count("completed", m, pm),
             help=fmt.exact(m["completed"]))
@@ -84,9 +83,9 @@ c[4].metric(t("kpi.completion_rate", L), fmt.pct(m["completion_rate"]))
 c = st.columns(5)
 c[0].metric(label("kpi.registered"), fmt.count(m["registered"], unit, L), help=fmt.exact(m["registered"]))
 c[1].metric(t("kpi.invested", L), fmt.money_wan(inv["invested"], L), delta=delta_money("invested"),
-            help=f"{fmt.exact(inv['invested'])} 万元")
+            help=t("figure.exact_wan", L, n=fmt.exact(inv["invested"])))
 c[2].metric(t("kpi.paid", L), fmt.money_wan(inv["paid"], L), delta=delta_money("paid"),
-            help=f"{fmt.exact(inv['paid'])} 万元")
+            help=t("figure.exact_wan", L, n=fmt.exact(inv["paid"])))
 c[3].metric(t("kpi.pay_rate", L), fmt.pct(inv["pay_rate"]))
 c[4].metric(t("kpi.reported", L),
             f"{fmt.exact(tot['reported_this_week'])} / {fmt.exact(tot['communities']['registered'])}",
@@ -105,9 +104,10 @@ if rate is None:
     st.info(t("pace.none", L))
 else:
     msg = t(f"pace.{band}", L, rate=fmt.pct(rate), pace=fmt.pct(share))
-    {"ahead": st.success, "watch": st.info, "behind": st.warning}[band](msg, icon={"ahead": ":material/check_circle:", "watch": ":material/schedule:",
-                                                                                  "behind": ":material/warning:"}[band])
-season = metrics.get_programme(ui.store(), f.programme)
+    show = {"ahead": st.success, "watch": st.info, "behind": st.warning}[band]
+    show(msg, icon={"ahead": ":material/check_circle:", "watch": ":material/schedule:",
+                    "behind": ":material/warning:"}[band])
+season = metrics.get_programme(store.store(), f.programme)
 st.caption(t("pace.explain", L, start=season.season_start, end=season.season_end))
 
 # --- small multiples of the sub-regions ------------------------------------------------------
@@ -115,8 +115,8 @@ level = {"country": "province", "province": "prefecture", "prefecture": "county"
 if level is None:
     st.caption(t("overview.no_children", L))
 elif weeks:
-    series = trends.with_rates(ui.cached(trends.weekly_series, f.programme, f.region, by="children"), f.metric)
+    series = trends.with_rates(store.cached(trends.weekly_series, f.programme, f.region, by="children"), f.metric)
     series = series[series["week"] <= date.fromisoformat(s["as_of"])]
     title = t("overview.multiples", L, level=t(f"level.{level}", L), stat=t(f"kpi.{f.stat}", L))
-    ui.chart(charts.children_rates(series, f.stat, L, title=title, large=f.projector), "multiples",
-             png_name=f"overview_{f.region}_{s['as_of']}")
+    widgets.chart(charts.children_rates(series, f.stat, L, title=title, large=f.projector), "multiples",
+                  png_name=f"overview_{f.region}_{s['as_of']}")

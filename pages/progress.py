@@ -6,23 +6,24 @@ from datetime import date
 
 import streamlit as st
 
-from lib.present import charts
 from lib.domain import regions
-from lib.figures import trends
 from lib.domain.errors import UserError
+from lib.figures import trends
+from lib.present import charts
 from lib.present.i18n import t
-from pages import _shared as ui
+from pages._ui import store, widgets
+from pages._ui.filters import sidebar_filters
 
-f = ui.sidebar_filters()
+f = sidebar_filters()
 L = f.lang
 try:
-    s = ui.summary(f.programme, f.region, f.as_of)
-    series = ui.cached(trends.weekly_series, f.programme, f.region)
+    s = store.summary(f.programme, f.region, f.as_of)
+    series = store.cached(trends.weekly_series, f.programme, f.region)
 except UserError as e:
-    ui.show_user_error(e)
+    widgets.show_user_error(e)
     st.stop()
 
-ui.page_header(t("progress.title", L, region=s["name"]), s, L, t(f"metric.{f.metric}", L))
+widgets.page_header(t("progress.title", L, region=s["name"]), s, L, t(f"metric.{f.metric}", L))
 if series.empty:
     st.info(t("progress.no_reports", L))
     st.stop()
@@ -30,25 +31,23 @@ if series.empty:
 day = date.fromisoformat(s["as_of"])
 one = trends.with_rates(series, f.metric)
 one = one[one["week"] <= day]
-ui.chart(charts.pace(one, f.metric, L, large=f.projector), "pace", png_name=f"progress_{f.region}_{s['as_of']}",
-         png_title=f"{t('progress.title', L, region=s['name'])}（{s['as_of']}）")
+widgets.chart(charts.pace(one, f.metric, L, large=f.projector), "pace", png_name=f"progress_{f.region}_{s['as_of']}",
+              png_title=t("figure.titled_as_of", L, title=t("progress.title", L, region=s["name"]), day=s["as_of"]))
 
 has_children = bool(regions.children(f.region))
 if has_children and st.toggle(t("progress.compare", L), key="compare", bind="query-params"):
-    kids = trends.with_rates(ui.cached(trends.weekly_series, f.programme, f.region, by="children"), f.metric)
+    kids = trends.with_rates(store.cached(trends.weekly_series, f.programme, f.region, by="children"), f.metric)
     kids = kids[kids["week"] <= day]
-    ui.chart(charts.children_rates(kids, f.stat, L, large=f.projector), "children",
-             png_name=f"progress_children_{f.region}_{s['as_of']}")
+    widgets.chart(charts.children_rates(kids, f.stat, L, large=f.projector), "children",
+                  png_name=f"progress_children_{f.region}_{s['as_of']}")
 
 st.subheader(t("progress.table", L))
-table = one[["week", "target", "expected", "started", "completed", "start_rate", "completion_rate",
-             "invested_wan", "paid_wan", "reported"]].rename(columns={
-    "week": t("filter.as_of", L), "target": t("col.target", L), "expected": t("kpi.expected", L),
-    "started": t("col.started", L), "completed": t("col.completed", L), "start_rate": t("kpi.start_rate", L),
-    "completion_rate": t("kpi.completion_rate", L), "invested_wan": t("col.invested", L),
-    "paid_wan": t("col.paid", L), "reported": t("col.reported", L)}).iloc[::-1]
+table = widgets.labelled(one, {
+    "week": "filter.as_of", "target": "col.target", "expected": "kpi.expected", "started": "col.started",
+    "completed": "col.completed", "start_rate": "kpi.start_rate", "completion_rate": "kpi.completion_rate",
+    "invested_wan": "col.invested", "paid_wan": "col.paid", "reported": "col.reported"}, L).iloc[::-1]
 table[t("kpi.expected", L)] = table[t("kpi.expected", L)].round(0)
 st.dataframe(table, hide_index=True, width="stretch", column_config={
     t("kpi.start_rate", L): st.column_config.NumberColumn(format="percent"),
     t("kpi.completion_rate", L): st.column_config.NumberColumn(format="percent")})
-ui.download_table(table, f"progress_{f.region}_{s['as_of']}", "progress_dl", L)
+widgets.download_table(table, f"progress_{f.region}_{s['as_of']}", "progress_dl", L)

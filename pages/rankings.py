@@ -5,19 +5,20 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from lib.present import charts
-from lib.office import fmt
-from lib.figures import rankings
 from lib.domain import regions
 from lib.domain.errors import UserError
-from lib.present.i18n import t
-from pages import _shared as ui
+from lib.figures import rankings
+from lib.office import fmt
+from lib.present import charts
+from lib.present.i18n import t, week_label
+from pages._ui import store, widgets
+from pages._ui.filters import drill_to, sidebar_filters
 
-f = ui.sidebar_filters()
+f = sidebar_filters()
 L = f.lang
 here = regions.get(f.region)
 scope, highlight = f.region, None
-top = next(p["region"]["adcode"] for p in ui.programmes() if p["id"] == f.programme)
+top = next(p["region"]["adcode"] for p in store.programmes() if p["id"] == f.programme)
 if here.is_county and here.parent and here.level == "county" and f.region != top:
     scope, highlight = here.parent, f.region  # a county: its place among its neighbours
 
@@ -37,21 +38,21 @@ with st.expander(t("rank.thresholds", L)):
 bands = rankings.Bands(ahead=ahead, behind=min(behind, ahead))
 
 try:
-    df = ui.cached(rankings.ranking, f.programme, scope, f.as_of, metric=f.metric, stat=f.stat, by=by,
-                     bands=bands)
-    s = ui.summary(f.programme, scope, f.as_of)
+    df = store.cached(rankings.ranking, f.programme, scope, f.as_of, metric=f.metric, stat=f.stat, by=by,
+                      bands=bands)
+    s = store.summary(f.programme, scope, f.as_of)
 except UserError as e:
-    ui.show_user_error(e)
+    widgets.show_user_error(e)
     st.stop()
 
 stat_label = t(f"kpi.{f.stat}", L)
 ref = df["expected"].iloc[0] if not df.empty else s["expected_share"]
 with head:
     st.title(t("rank.title", L, region=s["name"], level=t(f"level.{level}", L), stat=stat_label))
-    ui.demo_banner(s["demo"], L)
+    widgets.demo_banner(s["demo"], L)
     note = (t("rank.reference_start", L, pace=fmt.pct(ref)) if f.stat == "start_rate" else
             t("rank.reference_completion", L, region=s["name"], pace=fmt.pct(ref)))
-    st.caption(t("dash.as_of", L, week=ui.week_label(s["as_of"], L)) + " · " + t(f"metric.{f.metric}", L)
+    st.caption(t("dash.as_of", L, week=week_label(s["as_of"], L)) + " · " + t(f"metric.{f.metric}", L)
                + " · " + note)
     if highlight:
         st.info(t("rank.county_selected", L, parent=s["name"]))
@@ -61,7 +62,7 @@ def arrow(v) -> str:
     if v is None or pd.isna(v):
         return "—"
     v = int(v)
-    return f"▲{v}" if v > 0 else f"▼{-v}" if v < 0 else "＝"
+    return f"▲{v}" if v > 0 else f"▼{-v}" if v < 0 else t("rank.unchanged", L)
 
 
 if df.empty:
@@ -72,7 +73,7 @@ table = pd.DataFrame({
     t("col.rank", L): df["rank"],
     t("col.region", L): [("👉 " if a == highlight else "") + n for a, n in zip(df["adcode"], df["name"])],
     t("col.rate", L): [fmt.pct(v) if pd.notna(v) else "—" for v in df["rate"]],
-    t("col.band", L): [t(f"band.{b}" if b else "band.none", L) for b in df["band"]],
+    t("col.band", L): [charts.band_label(b, L) for b in df["band"]],
     t("col.change_week", L): [arrow(v) for v in df["rank_change_week"]],
     t("col.change_month", L): [arrow(v) for v in df["rank_change_month"]],
     t("col.target", L): df["target"],
@@ -82,13 +83,13 @@ table = pd.DataFrame({
     t("col.reported", L): df["reported"],
 })
 fig = charts.ranking_bars(df, L, large=f.projector)
-ev = ui.chart(fig, f"rank_bars_{scope}_{by}_{f.stat}", png_name=f"ranking_{scope}_{s['as_of']}", on_select="rerun")
+ev = widgets.chart(fig, f"rank_bars_{scope}_{by}_{f.stat}", png_name=f"ranking_{scope}_{s['as_of']}", on_select="rerun")
 pts = (getattr(getattr(ev, "selection", None), "points", None) or []) if ev is not None else []
 if pts:
     cd = pts[0].get("customdata")
     pick = (cd[0] if isinstance(cd, (list, tuple)) else cd) if cd else None
     if pick and pick != f.region:
-        ui.drill_to(pick)
+        drill_to(pick)
 
 event = st.dataframe(table, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
                      key=f"rank_table_{scope}_{by}_{f.stat}", height=min(35 * (len(table) + 1) + 3, 820))
@@ -97,18 +98,17 @@ rows = getattr(getattr(event, "selection", None), "rows", None) or []
 if rows:
     pick = df["adcode"].iloc[rows[0]]
     if pick != f.region:
-        ui.drill_to(pick)
+        drill_to(pick)
 export = df.drop(columns=["registered_communities"]).copy()
-export.insert(3, "band_label", [t(f"band.{b}" if b else "band.none", L) for b in df["band"]])
-ui.download_table(export, f"ranking_{scope}_{level}_{f.stat}_{s['as_of']}", "rank_dl", L)
+export.insert(3, "band_label", [charts.band_label(b, L) for b in df["band"]])
+widgets.download_table(export, f"ranking_{scope}_{level}_{f.stat}_{s['as_of']}", "rank_dl", L)
 
 # --- the lists the dispatch and the bulletin name --------------------------------------------------
-lists = ui.cached(rankings.pace_lists, f.programme, scope, f.as_of, metric=f.metric, by=by, bands=bands)
+lists = store.cached(rankings.pace_lists, f.programme, scope, f.as_of, metric=f.metric, by=by, bands=bands)
 cols = st.columns(4)
 for col, key in zip(cols, ("ahead", "behind", "no_movement", "not_reported")):
     with col:
-        st.markdown(f"**{t('rank.' + key, L)}**（{len(lists[key])}）" if L == "zh"
-                    else f"**{t('rank.' + key, L)}** ({len(lists[key])})")
+        st.markdown(t("rank.list_heading", L, name=t("rank." + key, L), n=len(lists[key])))
         if lists[key]:
             st.markdown("\n".join(f"- {r['name']} · {fmt.pct(r['rate'])}" for r in lists[key]))
         else:

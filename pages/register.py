@@ -5,30 +5,28 @@ from __future__ import annotations
 import streamlit as st
 
 from lib.domain import vocabulary
-from lib.present import exports
 from lib.domain.errors import UserError
 from lib.figures import metrics
-from lib.present.i18n import t
-from lib.figures.metrics import REGISTER_COLUMNS
-from pages import _shared as ui
+from lib.present import exports
+from lib.present.i18n import stage_name, t
+from pages._ui import store, widgets
+from pages._ui.filters import sidebar_filters
 
-f = ui.sidebar_filters()
+f = sidebar_filters()
 L = f.lang
 try:
-    s = ui.summary(f.programme, f.region, f.as_of)
-    reg = ui.cached(metrics.register_table, f.programme, s["as_of"], f.region, viewer=f.viewer)
+    s = store.summary(f.programme, f.region, f.as_of)
+    reg = store.cached(metrics.register_table, f.programme, s["as_of"], f.region, viewer=f.viewer)
 except UserError as e:
-    ui.show_user_error(e)
+    widgets.show_user_error(e)
     st.stop()
 
-ui.page_header(f"{t('nav.register', L)} · {s['name']}", s, L)
+widgets.page_header(f"{t('nav.register', L)} · {s['name']}", s, L)
 
 c1, c2 = st.columns([2, 3])
 query = c1.text_input(t("register.search", L), key="q", bind="query-params").strip()
-stage_names = [x.zh for x in vocabulary.STAGES]
-stages = c2.multiselect(t("register.stage", L), stage_names, key="stages",
-                        placeholder="全部阶段" if L == "zh" else "All stages",
-                        format_func=lambda z: z if L == "zh" else next(x.en for x in vocabulary.STAGES if x.zh == z))
+stages = c2.multiselect(t("register.stage", L), [x.zh for x in vocabulary.STAGES], key="stages",
+                        placeholder=t("register.all_stages", L), format_func=lambda z: stage_name(z, L))
 
 view = reg
 if query:
@@ -47,14 +45,16 @@ cols = ["code", "name", "prefecture", "county", "street", "community", "househol
         "stage", "progress_pct", "report_date", "invested_wan", "paid_wan", "lifts_added", "plan_years", "pilot"]
 if not f.public:
     cols.append("problems")
-shown = view[cols].rename(columns={**REGISTER_COLUMNS, "problems": "存在问题"} if L == "zh" else {})
+shown = widgets.labelled(view.assign(stage=view["stage"].map(lambda z: stage_name(z, L)),
+                                     pilot=view["pilot"].map(lambda v: t("yes", L) if v else "")),
+                         {c: f"field.{c}" for c in cols}, L)
 event = st.dataframe(shown, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
                      key="register_table", height=560,
-                     column_config={REGISTER_COLUMNS["progress_pct"] if L == "zh" else "progress_pct":
+                     column_config={t("field.progress_pct", L):
                                     st.column_config.ProgressColumn(min_value=0, max_value=100, format="%.0f%%")})
 st.caption(t("register.open", L))
-ui.download_table(exports.register_for_export(view, viewer=f.viewer), f"register_{f.region}_{s['as_of']}",
-                  "register_dl", L)
+widgets.download_table(exports.register_for_export(view, viewer=f.viewer), f"register_{f.region}_{s['as_of']}",
+                       "register_dl", L)
 rows = getattr(getattr(event, "selection", None), "rows", None) or []
 if rows:
     st.session_state["community"] = int(view["id"].iloc[rows[0]])

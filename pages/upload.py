@@ -2,32 +2,33 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import pandas as pd
 import streamlit as st
 
 from lib.access import auth
-from lib.uploads import ingest
+from lib.domain import clock
 from lib.domain import regions
-from lib.uploads import templates
 from lib.domain.errors import UserError
-from lib.present.i18n import t
-from lib.domain.settings import load_config
-from pages import _shared as ui
+from lib.present.i18n import stage_name, t
+from lib.uploads import ingest
+from lib.uploads import templates
+from pages._ui import widgets
+from pages._ui.filters import sidebar_filters
+from pages._ui.store import programmes, settings
+from pages._ui.store import store as open_store
 
-f = ui.sidebar_filters()
+f = sidebar_filters()
 L = f.lang
-cfg = load_config()
-store = ui.store()
+cfg = settings()
+store = open_store()
 st.title(t("upload.title", L))
 
-actor = ui.current_actor()
+actor = f.viewer
 if f.public or not auth.can(actor, "upload"):
     st.info(t("upload.need_login", L))
     st.stop()
 
-prog = next(p for p in ui.programmes() if p["id"] == f.programme)
+prog = next(p for p in programmes() if p["id"] == f.programme)
 top = prog["region"]["adcode"]
 
 # The county is fixed by a district account's scope; others choose.
@@ -37,19 +38,21 @@ if actor.role == "district" and actor.scope_adcode and regions.get(actor.scope_a
 else:
     scope = actor.scope_adcode or top
     options = [c.adcode for c in regions.counties_in(scope) if regions.contains(top, c.adcode)]
-    county = st.selectbox(t("upload.county", L), options, format_func=lambda a: regions.describe(a),
-                          key="upload_county")
+    county = st.selectbox(t("upload.county", L), options, key="upload_county",
+                          format_func=lambda a: t("region.with_code", L, name="".join(regions.path_names(a)), code=a))
 
 c1, c2 = st.columns(2)
 kind = c1.radio(t("upload.kind", L), ["progress", "register"], horizontal=True, key="upload_kind",
                 format_func=lambda k: t(f"upload.kind.{k}", L))
 # Empty means: use the 填报日期 written in the sheet's title area (the usual case).
-report_day = c2.date_input(t("upload.report_date", L), value=None, max_value=date.today(),
+report_day = c2.date_input(t("upload.report_date", L), value=None, max_value=clock.today(),
                            key="upload_date", help=t("upload.report_date_help", L)) if kind == "progress" else None
 
+# the files a county works with are Chinese whatever the screen's language
 st.download_button(t("upload.template", L), data=templates.template(store, f.programme, county, kind=kind, viewer=f.viewer),
-                   file_name=f"{regions.get(county).name}_{t(f'upload.kind.{kind}', 'zh')}模板.xlsx",
-                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon=":material/download:")
+                   file_name=t("upload.template_file", "zh", county=regions.get(county).name,
+                               kind=t(f"upload.kind.{kind}", "zh")),
+                   mime=widgets.XLSX, icon=":material/download:")
 
 up = st.file_uploader(t("upload.drop", L), type=["xlsx", "xlsm", "xls", "csv"], key="upload_file",
                       max_upload_size=cfg.upload_max_mb)
@@ -63,7 +66,7 @@ if up is not None:
                               as_of=report_day, kind=kind)
         except UserError as e:
             bar.empty()
-            ui.show_user_error(e)
+            widgets.show_user_error(e)
             st.stop()
         bar.progress(1.0, text=t("upload.checked", L))
         st.session_state.update(upload_key=key, upload_preview=pv, upload_data=data)
@@ -89,8 +92,8 @@ if up is not None:
         st.dataframe(issues_frame(pv.errors).style.set_properties(**{"background-color": "#fde2e4"}),
                      hide_index=True, width="stretch")
         st.download_button(t("upload.annotated", L), data=templates.annotate(data, up.name, pv.errors + pv.warnings),
-                           file_name=f"校验结果_{up.name.rsplit('.', 1)[0]}.xlsx", icon=":material/edit_note:",
-                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+                           file_name=t("upload.annotated_file", "zh", name=up.name.rsplit(".", 1)[0]),
+                           icon=":material/edit_note:", mime=widgets.XLSX)
     if pv.warnings:
         with st.expander(t("upload.warning_list", L, n=len(pv.warnings)), expanded=not pv.errors):
             st.dataframe(issues_frame(pv.warnings), hide_index=True, width="stretch")
@@ -99,6 +102,9 @@ if up is not None:
         diff = pd.DataFrame(pv.changes)
         if "stage_changed" in diff:
             diff = diff.sort_values("stage_changed", ascending=False)
+        for col in ("stage_before", "stage_after"):
+            if col in diff:
+                diff[col] = diff[col].map(lambda z: stage_name(z, L) if isinstance(z, str) else z)
         st.dataframe(diff.rename(columns=lambda c: t(f"upload.diff.{c}", L)), hide_index=True, width="stretch")
     if not pv.errors:
         if st.button(t("upload.confirm", L), type="primary", key="upload_confirm"):
@@ -107,7 +113,7 @@ if up is not None:
                     done = ingest.commit(store, st.session_state["upload_data"], up.name, f.programme, actor=actor,
                                          county=county, as_of=report_day, kind=kind, preview=pv)
                 except UserError as e:
-                    ui.show_user_error(e)
+                    widgets.show_user_error(e)
                     st.stop()
             st.session_state.pop("upload_key", None)
             if done.status == "committed":
@@ -122,8 +128,10 @@ hist = ingest.uploads(store, f.programme, county=county, viewer=f.viewer)
 if not hist:
     st.caption(t("upload.no_history", L))
 else:
-    st.dataframe(pd.DataFrame(hist).rename(columns=lambda c: t(f"upload.hist.{c}", L)), hide_index=True,
-                 width="stretch")
+    shown = pd.DataFrame(hist)
+    shown = shown.assign(kind=[t(f"upload.kind.{k}", L) for k in shown["kind"]],
+                         status=[t(f"upload.status.{s}", L) for s in shown["status"]])
+    st.dataframe(shown.rename(columns=lambda c: t(f"upload.hist.{c}", L)), hide_index=True, width="stretch")
     if auth.can(actor, "rollback"):
         with st.expander(t("upload.rollback", L)):
             ids = [h["id"] for h in hist if h["status"] == "committed"]
@@ -134,4 +142,4 @@ else:
                         r = ingest.rollback(store, pick, actor=actor)
                         st.success(t("upload.rolled_back", L, id=r["upload_id"], n=r["rows"]))
                     except UserError as e:
-                        ui.show_user_error(e)
+                        widgets.show_user_error(e)

@@ -58,7 +58,7 @@ def pace(series: pd.DataFrame, metric: str, lang: str = "zh", title: str | None 
     """
     if series.empty:
         return empty(t("chart.no_reports", lang))
-    unit = t(f"chart.unit.{metric}", lang)
+    unit = t(f"figure.unit.{metric}", lang)
     x = pd.to_datetime(series["week"])
     fig = go.Figure()
     target = series["target"].iloc[-1]

@@ -20,6 +20,7 @@ from lib.domain.text import Text
 from lib.present.texts import auth as texts_auth
 from lib.present.texts import charts as texts_charts
 from lib.present.texts import dashboard as texts_dashboard
+from lib.present.texts import fields as texts_fields
 from lib.present.texts import review as texts_review
 from lib.present.texts import upload as texts_upload
 
@@ -61,6 +62,7 @@ TEXT: dict[str, Text] = {
     "lang.zh": Text("中文", "中文"),  # each language is offered in its own words
     "lang.en": Text("English", "English"),
     "all": Text("全部", "All"),
+    "region.with_code": Text("{name}（{code}）", "{name} ({code})"),
     "none": Text("无", "none"),
     "yes": Text("是", "yes"),
     "no": Text("否", "no"),
@@ -68,7 +70,7 @@ TEXT: dict[str, Text] = {
 
 
 def _merge_area_texts() -> None:
-    for area in (texts_auth, texts_charts, texts_dashboard, texts_review, texts_upload):
+    for area in (texts_auth, texts_charts, texts_dashboard, texts_fields, texts_review, texts_upload):
         for key, entry in area.TEXT.items():
             if key in TEXT and TEXT[key] != entry:
                 raise ValueError(f"i18n key {key!r} is defined twice with different texts")

@@ -58,13 +58,18 @@ def legend(lang: str = "zh") -> list[tuple[str, str]]:
     return out
 
 
+def point_legend(lang: str = "zh") -> list[tuple[str, str]]:
+    """(label, colour) of the community points, by stage."""
+    return [(t(f"map.dot.{key}", lang), colour) for key, colour in STAGE_COLOURS.items()]
+
+
 def county_features(rows: list[dict], stat: str, metric: str, lang: str = "zh",
                     tolerance: float = 0.01) -> dict:
     """A GeoJSON FeatureCollection of county boundaries with precomputed fill and tooltip text.
 
     rows: summary blocks ({"adcode", "name", "totals"}) as `metrics.summary` returns them.
     """
-    unit = t(f"chart.unit.{metric}", lang)
+    unit = t(f"figure.unit.{metric}", lang)
     stat_label = t(f"chart.rate.{stat}", lang)
     feats = []
     for r in rows:

@@ -13,8 +13,9 @@ TEXT = {
     "chart.completed_cumulative": Text("累计完工", "completed (cumulative)"),
     "chart.axis.households": Text("户数", "households"),
     "chart.axis.communities": Text("小区数", "communities"),
-    "chart.unit.households": Text("户", ""),  # after a figure on a chart; English charts name the axis instead
-    "chart.unit.communities": Text("个", ""),
+    # the unit after a figure on a card, chart or map; English names the unit in the label or axis instead
+    "figure.unit.households": Text("户", ""),
+    "figure.unit.communities": Text("个", ""),
     "chart.rate.start_rate": Text("开工率", "start rate"),
     "chart.rate.completion_rate": Text("完工率", "completion rate"),
     "chart.month_ticks": Text("%m月", "%b"),  # a d3 time format
@@ -39,5 +40,9 @@ TEXT = {
     "map.tooltip_line2": Text("目标 {target}{unit} · 已开工 {started}{unit} · 已完工 {completed}{unit}",
                               "target {target} · started {started} · completed {completed}"),
     "map.households": Text("{n}户", "{n} households"),
+    "map.dot.before": Text("未开工", "not started"),
+    "map.dot.started": Text("在建", "under way"),
+    "map.dot.finished": Text("已完工", "finished"),
+    "map.dot.accepted": Text("已验收", "accepted"),
     "map.point_line1": Text("{county} · {stage}", "{county} · {stage}"),
 }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from lib.domain.text import Text
+from lib.review import bulletin
 
 TEXT = {
     "nav.dispatch": Text("周调度", "Weekly dispatch"),
@@ -40,7 +41,7 @@ TEXT = {
     "review.download_docx": Text("下载会议材料（Word）", "Download pack (Word)"),
     "review.bulletin_download": Text("下载月通报（Word）", "Download bulletin (Word)"),
     "review.charts": Text("包含图表", "Include charts"),
-    "review.top_n": Text("表扬名额（前N位）", "Praise the top N"),
+    "review.top_n": Text("表扬名额（排名前几位）", "Praise the top N"),
     "review.edit_text": Text("编辑文字部分（数据和表格由系统生成，不能修改）", "Edit the narrative (figures and tables are generated)"),
     "review.save_text": Text("保存", "Save"),
     "review.reset_text": Text("恢复默认", "Reset"),
@@ -48,5 +49,75 @@ TEXT = {
     "review.praised": Text("通报表扬", "Praised"),
     "review.named": Text("进展缓慢的地区", "Named for slow progress"),
     "review.cutoff": Text("数据截至", "Figures as of"),
+    "review.n_communities": Text("{n} 个小区", "{n} communities"),
+    "review.points": Text("{points:+.1f} 个百分点", "{points:+.1f} pt"),
+    "review.dispatch_file": Text("周调度-{week}.{ext}"),
+    "review.calendar_rule": Text("报送时限：每{weekday}{time}前。未经上传、由系统生成的填报（演示数据）视为按时报送。",
+                                 "Deadline: every {weekday} by {time}. Reports the system generated without an upload "
+                                 "(demonstration data) count as on time."),
+    "weekday.0": Text("周一", "Monday"),
+    "weekday.1": Text("周二", "Tuesday"),
+    "weekday.2": Text("周三", "Wednesday"),
+    "weekday.3": Text("周四", "Thursday"),
+    "weekday.4": Text("周五", "Friday"),
+    "weekday.5": Text("周六", "Saturday"),
+    "weekday.6": Text("周日", "Sunday"),
+    "discipline.status.on_time": Text("按时报送", "on time"),
+    "discipline.status.late": Text("逾期报送", "late"),
+    "discipline.status.missing": Text("未报送", "not reported"),
+    "review.action_status.open": Text("办理中", "open"),
+    "review.action_status.overdue": Text("已逾期", "overdue"),
+    "review.action_status.closed": Text("已办结", "closed"),
+    "review.reason.under_way": Text("在施无进展", "under way, no progress"),
+    "review.reason.overdue": Text("逾期未开工", "start overdue"),
+    "review.range_households": Text("{low}–{high} 户", "{low}–{high} households"),
+    "review.forecast_method": Text(
+        "按施工季累计进度与最近{weeks}周进度两种速度的平均值外推至施工季结束，区间为两种速度之间并计入周度波动（80%），"
+        "以台账规模为上限；施工季过去{share}%之后，区间上限仍低于目标的县予以预警。",
+        "Projected to the end of the season at the mean of two paces, the season so far and the last {weeks} weeks; "
+        "the interval spans the two paces plus the weekly ups and downs (80%), capped by the register. Once {share}% "
+        "of the season has passed, a county whose upper bound stays below its target is flagged."),
+    "review.col.prefecture": Text("市（州）", "Prefecture"),
+    "review.col.county": Text("县（市、区）", "County"),
+    "review.col.region": Text("地区", "Region"),
+    "review.col.target_households": Text("目标户数（户）", "Target (households)"),
+    "review.col.started_households": Text("已开工户数（户）", "Started (households)"),
+    "review.col.new_started_households": Text("本周新开工（户）", "New starts (households)"),
+    "review.col.completed_households": Text("已完工户数（户）", "Completed (households)"),
+    "review.col.target_communities": Text("目标小区（个）", "Target (communities)"),
+    "review.col.started_communities": Text("已开工小区（个）", "Started (communities)"),
+    "review.col.start_rate": Text("户数开工率", "Start rate (households)"),
+    "review.col.pace": Text("序时进度", "Pace"),
+    "review.col.gap": Text("与序时差（百分点）", "Gap to pace (pt)"),
+    "review.col.reported": Text("本周报送", "Reported this week"),
+    "review.col.since": Text("最近一次变化", "Last change"),
+    "review.col.weeks": Text("无进展周数", "Weeks without progress"),
+    "review.col.reason": Text("情形", "Situation"),
+    "review.col.status": Text("报送情况", "Status"),
+    "review.col.registered": Text("应报小区（个）", "Communities due"),
+    "review.col.reported_communities": Text("已报小区（个）", "Communities reported"),
+    "review.col.completeness": Text("完整率", "Completeness"),
+    "review.col.weeks_due": Text("应报周数", "Weeks due"),
+    "review.col.on_time": Text("按时", "On time"),
+    "review.col.late": Text("逾期", "Late"),
+    "review.col.missing": Text("未报", "Missing"),
+    "review.col.timeliness": Text("及时率", "Timeliness"),
+    "review.col.mean_completeness": Text("平均完整率", "Mean completeness"),
+    "review.col.last_missing": Text("最近未报", "Last missed"),
+    "review.col.action_id": Text("编号", "No."),
+    "review.col.action_week": Text("提出周次", "Raised in"),
+    "review.col.projected_started": Text("预计年底开工（户）", "Projected starts by year end (households)"),
+    "review.col.low": Text("区间下限", "Low"),
+    "review.col.high": Text("区间上限", "High"),
+    "review.col.target_met_on": Text("预计完成目标日期", "Target reached on"),
+    "review.col.will_miss": Text("预警", "Will miss"),
+    "review.document_note": Text("", "The bulletin is issued in Chinese: below is the document as it will read."),
+    "review.bulletin_file": Text("{month}月通报.docx"),
     "review.no_weeks": Text("该计划尚无进度填报，暂不能调度。", "No progress reported yet."),
 }
+
+# The bulletin's editable sections, named as the office names them (bulletin.SECTION_ZH).
+SECTION_EN = {"addressee": "Addressees", "intro": "Opening paragraph", "praise_remark": "Closing words of the praise",
+              "criticism_remark": "Closing words of the criticism", "requirements": "Next steps required",
+              "issuer": "Issued by"}
+TEXT.update({f"review.section.{s}": Text(bulletin.SECTION_ZH[s], SECTION_EN[s]) for s in bulletin.EDITABLE_SECTIONS})

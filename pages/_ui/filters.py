@@ -1,0 +1,151 @@
+"""The shared filters in the sidebar (programme, region, week, metric, measure, language,
+projector mode), bound to the URL so that a link opens exactly what its sender saw."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import streamlit as st
+
+from lib.access.auth import Actor
+from lib.domain import regions
+from lib.domain.text import LANGS
+from lib.present.i18n import t, week_label
+from pages._ui import entry, widgets
+from pages._ui.session import current_actor
+from pages._ui.store import lang, programmes, report_dates, settings
+
+__all__ = ["Filters", "sidebar_filters", "drill_to", "url_value", "week_label"]
+
+
+@dataclass(frozen=True)
+class Filters:
+    programme: int
+    region: str
+    as_of: str | None
+    metric: str  # communities | households
+    lang: str
+    public: bool  # nothing internal may be shown (public edition or not signed in)
+    viewer: Actor  # who reads: every private read asks it
+    stat: str = "start_rate"  # start_rate | completion_rate (starts or completions)
+    projector: bool = False  # 投影模式: large type for the weekly meeting
+
+
+def _keep(key: str) -> None:
+    st.session_state["_keep_" + key] = st.session_state[key]
+
+
+def _bound(widget, label, options, key, **kw):
+    """A filter widget bound to the URL whose value survives page switches.
+
+    A widget's state is dropped when a page without it runs; the `_keep_`
+    mirror (updated on change) puts it back on the next page.
+    """
+    if "_keep_" + key in st.session_state and st.session_state["_keep_" + key] in options:
+        st.session_state[key] = st.session_state["_keep_" + key]
+        kw.pop("default", None)  # the kept value wins; Streamlit warns if both are given
+    elif key not in st.session_state:
+        # First run of a session: Streamlit matches a bound URL value against the
+        # *displayed* labels (海东市, 户数); also accept the raw option (630200,
+        # households, 2021-06-18) and, for the week, "24" / "W24" / "2021-W24".
+        raw = url_value(key)
+        match = raw if raw in options else (_week_from_url(raw, options) if key == "week" else None)
+        if match is not None:
+            st.session_state[key] = match
+            kw.pop("default", None)
+    value = widget(label, options, key=key, bind="query-params", on_change=_keep, args=(key,), **kw)
+    st.session_state["_keep_" + key] = value
+    return value
+
+
+def url_value(key: str) -> str | None:
+    try:
+        return st.query_params.get(key)
+    except Exception:  # noqa: BLE001 - a bound parameter may refuse direct access
+        return None
+
+
+def _week_from_url(raw: str | None, options: list) -> str | None:
+    if not raw:
+        return None
+    text = raw.upper().split("-W")[-1].removeprefix("W").split("（")[0].strip()
+    if not text.isdigit():
+        return None
+    year = raw.split("-W")[0] if "-W" in raw.upper() else None
+    for iso in options:
+        y, w, _ = date.fromisoformat(iso).isocalendar()
+        if w == int(text) and (year is None or str(y) == year):
+            return iso
+    return None
+
+
+def _toggle(label: str, key: str) -> bool:
+    """A URL-bound on/off switch that survives page switches (see `_bound`)."""
+    if "_keep_" + key in st.session_state:
+        st.session_state[key] = st.session_state["_keep_" + key]
+    value = st.toggle(label, key=key, bind="query-params", on_change=_keep, args=(key,))
+    st.session_state["_keep_" + key] = value
+    return bool(value)
+
+
+def drill_to(adcode: str) -> None:
+    """Make `adcode` the selected region (map or ranking click) and rerun the page."""
+    r = regions.get(adcode)
+    if r.level == "prefecture":
+        st.session_state["_keep_pref"], st.session_state["_keep_county"] = adcode, ""
+    elif r.prefecture:
+        st.session_state["_keep_pref"], st.session_state["_keep_county"] = r.prefecture, adcode
+    else:
+        st.session_state["_keep_pref"] = adcode
+    st.rerun()
+
+
+def sidebar_filters() -> Filters:
+    """The first call of every screen: go through app.py, draw the shared filters, return them."""
+    entry.enter()
+    cfg = settings()
+    with st.sidebar:
+        L = _bound(st.segmented_control, t("filter.language", lang()), list(LANGS), "lang",
+                   default=cfg.lang, required=True, format_func=lambda v: t(f"lang.{v}", v)) or cfg.lang
+        progs = programmes()
+        if not progs:
+            st.info(t("empty.no_programme", L))
+            st.stop()
+        by_id = {str(p["id"]): p for p in progs}
+        pid = _bound(st.selectbox, t("filter.programme", L), list(by_id), "programme",
+                     format_func=lambda k: by_id[k]["name"])
+        top = by_id[pid]["region"]["adcode"]
+        all_label = t("all", L)
+        region = top
+        level1 = [r.adcode for r in regions.children(top)]
+        if level1:
+            pick = _bound(st.selectbox, t("filter.region", L), ["", *level1], "pref",
+                          format_func=lambda a: all_label if not a else regions.get(a).name)
+            if pick:
+                region = pick
+                level2 = [r.adcode for r in regions.children(pick)]
+                if level2:
+                    pick2 = _bound(st.selectbox, "└ " + t("filter.county", L), ["", *level2], "county",
+                                   format_func=lambda a: all_label if not a else regions.get(a).name)
+                    region = pick2 or pick
+        weeks = [d.isoformat() for d in report_dates(int(pid))][::-1]
+        as_of = _bound(st.selectbox, t("filter.as_of", L), weeks, "week",
+                       format_func=lambda d: week_label(d, L)) if weeks else None
+        if not weeks:
+            st.caption(t("dash.no_weeks", L))
+        metric = _bound(st.segmented_control, t("filter.metric", L), ["households", "communities"], "metric",
+                        default="households", required=True,
+                        format_func=lambda m: t(f"metric.{m}", L)) or "households"
+        stat = _bound(st.segmented_control, t("filter.stat", L), ["start_rate", "completion_rate"], "stat",
+                      default="start_rate", required=True,
+                      format_func=lambda v: t(f"filter.stat.{v}", L)) or "start_rate"
+        projector = _toggle(t("filter.projector", L), "proj")
+    viewer = current_actor()
+    f = Filters(programme=int(pid), region=region, as_of=as_of, metric=metric, lang=L,
+                public=cfg.public or not viewer.is_staff, viewer=viewer,
+                stat=stat, projector=projector)
+    if projector:
+        widgets.projector()
+    st.session_state["filters"] = f
+    return f
