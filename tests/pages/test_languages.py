@@ -274,3 +274,44 @@ def test_the_checks_catch_the_other_language():
     assert english_outside_data(["海东市 已开工 5.2万户", "开工率 +3.2 pt vs 序时进度"], data) == \
         ["'开工率 +3.2 pt vs 序时进度' -> ['pt', 'vs']"]
     assert english_outside_data(["下载 Excel", "2021-W24 周调度", "Boss（管理员）", "BASEMAP_STYLE_URL"], data) == []
+
+
+# --- the one mechanism: a Text(zh, en) pair picked by language ----------------------------------------
+
+def test_one_pair_picked_by_language_everywhere():
+    from lib.access.auth import Actor
+    from lib.domain import vocabulary
+    from lib.domain.errors import UserError
+    from lib.domain.text import Text
+    from lib.office import fmt
+    from lib.present.i18n import stage_name, t, week_label
+
+    pair = Text("年度目标", "Target")
+    assert (pair.pick("zh"), pair.pick("en"), pair.pick("fr")) == ("年度目标", "Target", "年度目标")
+    assert Text("周调度-{week}.xlsx").pick("en") == "周调度-{week}.xlsx"  # no English: said the Chinese way
+    assert Text("个", "").pick("en") == ""  # an empty English text is a text, not a missing one
+    zh, en = Text("户", "households")  # still a (zh, en) tuple
+    assert (zh, en) == ("户", "households")
+    # interface texts, vocabulary, refusals, roles and numbers all answer the same way
+    assert (t("kpi.target", "zh"), t("kpi.target", "en")) == ("年度目标", "Target")
+    assert t("overview.vs_pace", "zh", points=-2.24) == "-2.2 个百分点（较序时进度）"
+    assert t(vocabulary.STAGE_BY_CODE["started"], "en") == "Started" and stage_name("开工", "en") == "Started"
+    assert (week_label("2021-06-18", "zh"), week_label("2021-06-18", "en")) == ("2021-06-18（第24周）",
+                                                                                "2021-06-18 (W24)")
+    refusal = UserError("找不到该小区。", "No such community.")
+    assert (refusal.message("zh"), refusal.message("en"), str(refusal)) == ("找不到该小区。", "No such community.",
+                                                                           "找不到该小区。")
+    assert UserError("只有中文。").message("en") == "只有中文。"
+    clerk = Actor("zhang", "district", "630102")
+    assert clerk.describe("zh") == "zhang（县区填报员，青海省西宁市城东区（630102））"
+    assert clerk.describe("en") == "zhang (district staff, 630102)"
+    assert (fmt.count(51500, "户", "zh"), fmt.count(51500, "", "en")) == ("5.15万户", "51,500")
+    assert (fmt.money_wan(128_000, "zh"), fmt.money_wan(128_000, "en")) == ("12.8亿元", "¥1,280 m")
+    assert (fmt.area_wan_m2(1.5, "zh"), fmt.area_wan_m2(1.5, "en")) == ("1.5万m²", "15,000 m²")
+
+
+def test_column_headers_in_english_are_words():
+    from lib.present.i18n import t
+
+    headers = [t(f"field.{k}", "en") for k in ("progress_pct", "year_built", "invested_wan", "lifts_added", "pilot")]
+    assert headers == ["Progress (%)", "Year built", "Invested (10k yuan)", "Lifts added", "Pilot"]
