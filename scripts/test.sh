@@ -23,4 +23,18 @@ if command -v pg_isready >/dev/null 2>&1 && ! pg_isready -h 127.0.0.1 -q; then
 fi
 
 python3 -m pip install --quiet --disable-pip-version-check -r requirements.txt -r requirements-dev.txt
-exec python3 -m pytest -q -p no:cacheprovider "$@"
+
+# The tests must leave the clone as they found it: compare `git status` before and after. (Screenshots
+# go to the ignored tests/_artifacts/; to refresh the README's, run
+# `UPDATE_SCREENSHOTS=1 python3 -m pytest -m browser tests/browser` and commit the pictures.)
+status() { git status --porcelain --untracked-files=all 2>/dev/null || true; }
+before=$(status)
+rc=0
+python3 -m pytest -q -p no:cacheprovider "$@" || rc=$?
+after=$(status)
+if [ "$before" != "$after" ]; then
+  echo "the test run changed the clone (git status before and after):" >&2
+  diff <(echo "$before") <(echo "$after") >&2 || true
+  [ "$rc" -ne 0 ] || rc=1
+fi
+exit "$rc"
