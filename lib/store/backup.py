@@ -587,7 +587,8 @@ class _ZipSource(_Source):
                 raise _refuse(f"备份已损坏或被改动：表 {name} 的校验和与清单不符（清单 {self.expected[name][:12]}…，"
                               f"实际 {found.sha256[:12]}…；行数 {n:,} 相同）。",
                               f"Table {name}: the checksum does not match the manifest.")
-            self._found[name] = found
+            # A legacy member is not in canonical form: its hash says nothing about the rows.
+            self._found[name] = found if self.checksummed else Digest(n, "")
 
     def digests(self):
         return dict(self._found)
@@ -607,7 +608,7 @@ class _ZipSource(_Source):
                 raise _refuse(f"备份中表 {table} 的第 {n:,} 行无法读取（不是 JSON 对象）。",
                               f"Row {n} of {table} is not a JSON object.") from None
             yield {k: _from_json(v) for k, v in rec.items()}
-        if Digest(n, h.hexdigest()) != self._found.get(table):
+        if Digest(n, h.hexdigest() if self.checksummed else "") != self._found.get(table):
             raise _refuse(f"备份文件 {self.name} 在检查之后被改动（表 {table}），恢复已全部撤销。",
                           f"The backup changed after it was checked ({table}).")
 
@@ -717,7 +718,7 @@ def restore(store: Store, path: str | Path, *, by: str, dry_run: bool = False, u
                             f"The backup cannot be restored ({reason}); nothing was changed.") from None
     finally:
         src.close()
-    out = {"status": "ok", **head, "tables": counts, "sha256": {k: d.sha256 for k, d in src.digests().items()},
+    out = {"status": "ok", **head, "tables": counts, "sha256": {k: d.sha256 or None for k, d in src.digests().items()},
            "seconds": round(time.perf_counter() - started, 3)}
     if after is not None:
         out["after"] = extra
@@ -737,13 +738,13 @@ def _plan(store: Store, src: _Source) -> list[dict]:
         now, new = ours.get(name), theirs.get(name)
         if new is None:
             change = "emptied" if now and now.rows else "unchanged"
-        elif now is not None and now.sha256 == new.sha256 and now.rows == new.rows:
+        elif now is not None and new.sha256 and now.sha256 == new.sha256 and now.rows == new.rows:
             change = "unchanged"
         else:
             change = "replaced"
         plan.append({"table": name, "rows_now": now.rows if now else 0, "rows_backup": new.rows if new else 0,
                      "change": change, "sha256_now": now.sha256 if now else None,
-                     "sha256_backup": new.sha256 if new else None})
+                     "sha256_backup": (new.sha256 or None) if new else None})
     return plan
 
 
@@ -789,7 +790,7 @@ def _replace_all(store: Store, src: _Source, tables: list[Table], by: str, path:
             extra = after(s)
         audit(s, by, "backup.restore", "store", None,
               after={"file": path.name, "format": src.kind, "revision": src.revision, "verified": verified,
-                     "rows": counts, "sha256": {k: d.sha256 for k, d in src.digests().items()}},
+                     "rows": counts, "sha256": {k: d.sha256 or None for k, d in src.digests().items()}},
               detail=f"restored from {path.name}")
     return counts, extra
 

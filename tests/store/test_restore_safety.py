@@ -354,17 +354,20 @@ def test_the_cli_dry_run(sqlite_demo_url, tmp_path):
 
 # --- temporary files ------------------------------------------------------------------------------------
 
-def test_a_terminated_backup_leaves_no_temporary_file(sqlite_demo_url, tmp_path):
-    """SIGTERM half-way through a backup: the partial file (it holds password hashes) is removed."""
+@pytest.fixture
+def slow_backup_url(sqlite_demo_url) -> str:
+    """The demo plus 96 MB that compress badly: a portable backup of it takes seconds."""
     store = open_store(sqlite_demo_url, read_only=False)
-    with store.write() as s:  # 96 MB that compress badly: the backup takes seconds
+    with store.write() as s:
         for i in range(6):
             s.add(UploadBlob(sha256=f"{i:064d}", content=os.urandom(16 * 2 ** 20)))
-    store.dispose()
     forget_stores()
-    out_dir = tmp_path / "out"
-    out_dir.mkdir()
-    proc = subprocess.Popen([sys.executable, "-m", "lib.cli", "--db", sqlite_demo_url, "backup", "--portable",
+    return sqlite_demo_url
+
+
+def _interrupted_backup(url: str, out_dir: Path, sig: int) -> int:
+    """Start a CLI backup, send `sig` once it is writing its temporary file; the exit code."""
+    proc = subprocess.Popen([sys.executable, "-m", "lib.cli", "--db", url, "backup", "--portable",
                              "--out", str(out_dir / "b.zip")], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 60
     while not list(out_dir.glob(".backup-*")) and time.monotonic() < deadline and proc.poll() is None:
@@ -372,22 +375,46 @@ def test_a_terminated_backup_leaves_no_temporary_file(sqlite_demo_url, tmp_path)
     assert list(out_dir.glob(".backup-*")), "the backup never started writing"
     time.sleep(0.3)
     assert proc.poll() is None, "the backup finished before it could be interrupted"
-    proc.send_signal(signal.SIGTERM)
+    proc.send_signal(sig)
     proc.communicate(timeout=60)
-    assert proc.returncode == 128 + signal.SIGTERM
+    return proc.returncode
+
+
+def test_a_terminated_backup_leaves_no_temporary_file(slow_backup_url, tmp_path):
+    """SIGTERM half-way through a backup: the partial file (it holds password hashes) is removed."""
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    assert _interrupted_backup(slow_backup_url, out_dir, signal.SIGTERM) == 128 + signal.SIGTERM
     assert sorted(p.name for p in out_dir.iterdir()) == []
 
 
-def test_a_killed_backups_file_is_removed_by_the_next_backup(sqlite_demo_url, tmp_path):
-    """kill -9 runs no code: the next backup removes what nobody holds and nobody wrote for a minute."""
+def test_a_killed_backup_leaves_a_file_the_next_backup_removes(slow_backup_url, tmp_path):
+    """kill -9 runs no code; the file it leaves (mode 0600) goes with the next backup into that directory."""
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    assert _interrupted_backup(slow_backup_url, out_dir, signal.SIGKILL) == -signal.SIGKILL
+    (left,) = out_dir.iterdir()
+    assert left.name.startswith(".backup-") and left.stat().st_mode & 0o077 == 0
+    a_minute_ago = time.time() - 61  # nobody has written to it for a minute
+    os.utime(left, (a_minute_ago, a_minute_ago))
+    r = cli(slow_backup_url, "backup", "--out", str(out_dir / "b.db"))
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["removed_stale_temp_files"] == [left.name]
+    assert sorted(p.name for p in out_dir.iterdir()) == ["b.db"]
+
+
+def test_the_sweep_spares_a_file_a_live_writer_holds(sqlite_demo_url, tmp_path):
+    """Only what nobody holds and nobody wrote to for a minute is removed; a live writer holds an flock."""
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
     ten_minutes_ago = time.time() - 600
-    left = tmp_path / ".backup-abc123.partial"        # a writer killed ten minutes ago
+    left = out_dir / ".backup-abc123.partial"        # a writer killed ten minutes ago
     left.write_bytes(b"password hashes")
     os.utime(left, (ten_minutes_ago, ten_minutes_ago))
-    legacy_left = tmp_path / ".backup-q1w2e3r4"        # the name the code before this change used
+    legacy_left = out_dir / ".backup-q1w2e3r4"        # the name the code before this change used
     legacy_left.write_bytes(b"password hashes")
     os.utime(legacy_left, (ten_minutes_ago, ten_minutes_ago))
-    busy = tmp_path / ".backup-busy.partial"           # a live writer in another process holds its lock
+    busy = out_dir / ".backup-busy.partial"           # a live writer in another process holds its lock
     busy.write_bytes(b"being written")
     os.utime(busy, (ten_minutes_ago, ten_minutes_ago))
     holder = subprocess.Popen([sys.executable, "-c", "import fcntl, sys, time; f = open(sys.argv[1], 'rb'); "
@@ -395,9 +422,9 @@ def test_a_killed_backups_file_is_removed_by_the_next_backup(sqlite_demo_url, tm
                               stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "locked"
-        out = backup.backup(open_store(sqlite_demo_url, read_only=False), tmp_path / "b.zip", portable=True)
+        out = backup.backup(open_store(sqlite_demo_url, read_only=False), out_dir / "b.zip", portable=True)
         assert sorted(out["removed_stale_temp_files"]) == [".backup-abc123.partial", ".backup-q1w2e3r4"]
-        assert sorted(p.name for p in tmp_path.iterdir()) == [".backup-busy.partial", "b.zip"]
+        assert sorted(p.name for p in out_dir.iterdir()) == [".backup-busy.partial", "b.zip"]
     finally:
         holder.kill()
         holder.wait()
