@@ -495,6 +495,9 @@ class _SqliteSource(_Source):
             h.update(_line(row))
             n += 1
             yield dict(row)
+        if n != self.tables.get(table):  # cannot happen inside the read transaction; if it does, roll back
+            raise _refuse(f"备份文件 {self.name} 在检查之后被改动（表 {table}），恢复已全部撤销。",
+                          f"The backup changed after it was checked ({table}).")
         self._digests[table] = Digest(n, h.hexdigest())
 
     def close(self):
@@ -703,23 +706,23 @@ def restore(store: Store, path: str | Path, *, by: str, dry_run: bool = False, u
                           "无法确认每一行完好。请用本程序重新备份；若只有这份备份，可先加 --dry-run 查看，"
                           "再加 --unverified 恢复（仍会核对每张表和行数）。",
                           "This backup predates checksums: make a new backup, or restore it with --unverified.")
-        if _store_revision(store) != _head_revision():
+        head_revision = _head_revision()
+        unknown = sorted(set(src.tables) - _schema_tables(head_revision))  # a table a later migration dropped
+        if unknown:
+            raise _refuse(f"备份中有本程序的数据库没有的表：{'、'.join(unknown)[:200]}。",
+                          "The backup has tables this program's schema does not have.")
+        if _store_revision(store) != head_revision:
             store.migrate()  # a fresh or older store: only now, after the backup has passed every check
         tables = _project_tables(_reflect(store.engine))
-        unknown = sorted(set(src.tables) - {t.name for t in tables})
-        if unknown:
-            raise _refuse(f"备份中有本数据库没有的表：{'、'.join(unknown)[:200]}，请先升级本程序。",
-                          "The backup has tables this store does not know.")
         try:
-            counts, extra = _replace_all(store, src, tables, by, path, verified, after)
+            counts, extra, sums = _replace_all(store, src, tables, by, path, verified, after)
         except SQLAlchemyError as e:
             reason = str(getattr(e, "orig", e)).strip().splitlines()[0][:200]
             raise UserError(f"备份中的数据无法写入本数据库（{reason}），已全部撤销，数据库未做任何修改。",
                             f"The backup cannot be restored ({reason}); nothing was changed.") from None
     finally:
         src.close()
-    out = {"status": "ok", **head, "tables": counts, "sha256": {k: d.sha256 or None for k, d in src.digests().items()},
-           "seconds": round(time.perf_counter() - started, 3)}
+    out = {"status": "ok", **head, "tables": counts, "sha256": sums, "seconds": round(time.perf_counter() - started, 3)}
     if after is not None:
         out["after"] = extra
     return out
@@ -749,7 +752,7 @@ def _plan(store: Store, src: _Source) -> list[dict]:
 
 
 def _replace_all(store: Store, src: _Source, tables: list[Table], by: str, path: Path, verified: str,
-                 after) -> tuple[dict, object]:
+                 after) -> tuple[dict, object, dict]:
     counts: dict[str, int] = {}
     extra = None
     with store.write() as s:
@@ -788,11 +791,12 @@ def _replace_all(store: Store, src: _Source, tables: list[Table], by: str, path:
         s.flush()
         if after is not None:
             extra = after(s)
+        sums = {k: d.sha256 or None for k, d in src.digests().items()}
         audit(s, by, "backup.restore", "store", None,
               after={"file": path.name, "format": src.kind, "revision": src.revision, "verified": verified,
-                     "rows": counts, "sha256": {k: d.sha256 or None for k, d in src.digests().items()}},
+                     "rows": counts, "sha256": sums},
               detail=f"restored from {path.name}")
-    return counts, extra
+    return counts, extra, sums
 
 
 def _reset_sequences(conn, tables: list[Table]) -> None:

@@ -428,3 +428,11 @@ def test_the_sweep_spares_a_file_a_live_writer_holds(sqlite_demo_url, tmp_path):
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_the_public_configuration_makes_no_backup(sqlite_demo_url, tmp_path):
+    """A backup holds the accounts' password hashes and every internal column: not from the public edition."""
+    r = cli(sqlite_demo_url, "backup", "--out", str(tmp_path / "pub.db"), env={"DASHBOARD_PUBLIC": "1"})
+    assert r.returncode == 1
+    assert "当前为公众只读配置（DASHBOARD_PUBLIC=1），不做备份" in r.stderr
+    assert not (tmp_path / "pub.db").exists() and not list(tmp_path.glob(".backup-*"))
