@@ -10,6 +10,7 @@ Every refused restore here asserts its Chinese sentence and that a full dump of 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import signal
@@ -22,6 +23,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import MetaData, select
+from sqlalchemy.engine import make_url
 
 from lib.access import admin
 from lib.access import auth
@@ -103,11 +105,25 @@ def sqlite_backup(sqlite_demo_url, tmp_path) -> Path:
     return out
 
 
-def assert_refused(store, path: Path, *needles: str, **kw) -> None:
-    before = dump(store)
+def files(store, wal: bool) -> dict[str, str]:
+    """SQLite: the bytes of the database and its write-ahead log (the -shm index changes on reads)."""
+    if store.dialect != "sqlite":
+        return {}
+    db = Path(make_url(store.url).database)
+    paths = (db, Path(f"{db}-wal")) if wal else (db,)
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in paths if p.exists()}
+
+
+def assert_refused(store, path: Path, *needles: str, rolled_back: bool = False, **kw) -> None:
+    """Refused with `needles` in the sentence; every row as before and, on SQLite, every byte of the
+    database file (and of the write-ahead log unless a transaction began and was rolled back: SQLite
+    may spill its uncommitted pages there, never into the database)."""
+    wal = not rolled_back
+    before, before_files = dump(store), files(store, wal)
     version = store.data_version()
     with pytest.raises(UserError) as e:
         admin.restore(store, path, **kw)
+    assert files(store, wal) == before_files
     assert dump(store) == before
     assert store.data_version() == version
     for needle in needles:
@@ -206,8 +222,6 @@ def test_a_backup_made_before_checksums_needs_unverified(fresh_demo_store, good_
 
 def test_rows_that_break_a_constraint_roll_everything_back(fresh_demo_store, good_zip, tmp_path):
     """A backup consistent with its own manifest whose rows the store refuses: one transaction, nothing written."""
-    import hashlib
-
     extra = b'{"id":99999999,"project_id":424242424,"report_date":{"$d":"2021-06-18"},"stage":3}\n'
     data = member(good_zip, "progress_report.jsonl") + extra
 
@@ -218,7 +232,7 @@ def test_rows_that_break_a_constraint_roll_everything_back(fresh_demo_store, goo
         return m
 
     f = rewrite(good_zip, tmp_path / "orphan.zip", manifest=recount, members={"progress_report.jsonl": data})
-    assert_refused(fresh_demo_store, f, "备份中的数据无法写入本数据库", "已全部撤销，数据库未做任何修改。")
+    assert_refused(fresh_demo_store, f, "备份中的数据无法写入本数据库", "已全部撤销，数据库未做任何修改。", rolled_back=True)
 
 
 # --- refused, store unchanged: SQLite file --------------------------------------------------------------
