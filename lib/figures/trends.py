@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from lib.domain import vocabulary
 from lib.figures import metrics
+from lib.figures.asof import INT_SUMS, SUM_COLUMNS
 from lib.figures import rollups
 from lib.domain import regions
 from lib.store.models import ProgressReport, Project
@@ -79,8 +80,7 @@ def weekly_series(store: Store, programme: int | str, region: str | None = None,
     return _assemble(store, prog, week_idx, group, out)
 
 
-_ROLLED = ("started_communities", "started_households", "completed_communities", "completed_households",
-           "invested_wan", "paid_wan", "reported")
+_ROLLED = tuple(c for c in SUM_COLUMNS if c in SERIES_COLUMNS)  # the as-of sums a series carries
 
 
 def _rollup_frames(store: Store, programme_id: int, region: str, group: dict[str, str],
@@ -113,11 +113,8 @@ def _assemble(store: Store, prog, week_idx: pd.Index, group: dict[str, str], out
                 row[name] = float(frame.at[w, k]) if k in frame.columns else 0.0
             rows.append(row)
     df = pd.DataFrame(rows, columns=list(SERIES_COLUMNS))
-    for c in ("started_communities", "started_households", "completed_communities", "completed_households",
-              "reported"):
-        df[c] = df[c].round().astype("int64")
-    for c in ("invested_wan", "paid_wan"):
-        df[c] = df[c].round(1)
+    for c in _ROLLED:
+        df[c] = df[c].round().astype("int64") if c in INT_SUMS else df[c].round(1)
     return df
 
 

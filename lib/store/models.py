@@ -13,6 +13,7 @@ from sqlalchemy import (JSON, Boolean, Date, DateTime, Float, ForeignKey, Index,
                         String, Text, UniqueConstraint)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from lib.domain import fields
 from lib.domain.clock import utcnow  # noqa: F401 - the one clock; columns default to it
 
 
@@ -69,8 +70,7 @@ class Target(Base):
     updated_by: Mapped[str | None] = mapped_column(String(64))
 
 
-FUND_COLUMNS = ("fund_central", "fund_provincial", "fund_local", "fund_bonds", "fund_residents",
-                "fund_utilities", "fund_owner_units", "fund_social", "fund_loans")
+FUND_COLUMNS = fields.FUND_FIELDS
 
 
 class Project(Base):
