@@ -6,23 +6,24 @@ import pytest
 
 from lib.access import auth
 from lib.access.auth import Actor
+from lib.domain import settings
 from lib.store.engine import open_store
-from tests.support import ROOT
+from tests.support import CD, ROOT
 
-CD, CZ = "630102", "630103"
 PROBE = """
 import streamlit as st
-from pages import _shared as ui
+from pages._ui import access as ui
 st.write("|".join(sorted(p.url_path or "overview" for p in ui.page_list())))
 """
 
 
 def _page_list(url: str, public: bool, actor: Actor | None, tmp_path, monkeypatch) -> set[str]:
-    """The pages `_shared.page_list()` gives one session (a probe app beside the real pages)."""
+    """The pages `pages._ui.access.page_list()` gives one session (a probe app beside the real pages)."""
     from streamlit.testing.v1 import AppTest
 
     monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.setenv("DASHBOARD_PUBLIC", "1" if public else "0")
+    settings.reset()  # settings are resolved once per process: this probe changes the deployment mode
     app = tmp_path / "probe"
     app.mkdir(exist_ok=True)
     if not (app / "pages").exists():

@@ -29,9 +29,9 @@ def app(sqlite_demo_url, monkeypatch):
 
 
 def sign_in(at, store):
-    from pages import _auth
+    from pages._ui import session
 
-    at.session_state[_auth._KEY] = auth.authenticate(store, "cd_clerk", PASSWORD)
+    at.session_state[session.KEY] = auth.authenticate(store, "cd_clerk", PASSWORD)
     at.run()
     at.switch_page("pages/upload.py").run()
     assert not at.exception, at.exception
