@@ -95,7 +95,8 @@ def without_data(text: str, data: list[str]) -> str:
 # --- what a screen shows ------------------------------------------------------------------------------
 
 def _walk(node, in_document: bool = False):
-    block_id = getattr(node, "_block_id", "") or ""
+    proto = getattr(node, "proto", None)
+    block_id = getattr(proto, "id", "") if type(proto).__name__ == "Block" else ""
     in_document = in_document or bool(DOCUMENT.search(block_id))
     yield node, in_document
     for child in getattr(node, "children", {}).values():
