@@ -129,6 +129,7 @@ def _demo_templates(request, tmp_path_factory):
                 demo.load_demo(store)
                 forget_stores()
                 made[backend] = make_url(url).database
+            settings.reset()  # building the template resolved the settings before the test set its own
         return made[backend]
 
     return get

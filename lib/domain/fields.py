@@ -19,6 +19,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from lib.domain.text import Text
+
 FieldType = Literal["text", "int", "float", "money", "area", "pct", "date", "bool"]
 Kind = Literal["register", "progress"]
 
@@ -242,9 +244,7 @@ def stored_as(key: str) -> tuple[str, ...]:
 def label(key: str, lang: str = "zh") -> str:
     """A column's header in tables on screens and in downloads (the register table's wording)."""
     f = BY_KEY[key]
-    if lang == "zh":
-        return f.table_zh or f.zh
-    return f.en
+    return Text(f.table_zh or f.zh, f.en).pick(lang)
 
 
 # The register table (lib.figures.metrics.register_table), in the order officials read it.

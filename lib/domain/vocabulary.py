@@ -69,7 +69,7 @@ class Band:
 BANDS: tuple[Band, ...] = (
     Band("ahead", "快于序时", "领先", "ahead of pace"),
     Band("watch", "略慢于序时", "略慢", "slightly behind"),
-    Band("behind", "明显滞后", "滞后", "behind"),
+    Band("behind", "明显滞后", "滞后", "behind pace"),
 )
 BAND_BY_CODE = {b.code: b for b in BANDS}
 BAND_CODES = tuple(b.code for b in BANDS)  # best first

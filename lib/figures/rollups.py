@@ -68,6 +68,16 @@ def _now() -> datetime:
     return clock.utcnow()
 
 
+def _mark_clean(s: Session, programme_id: int, state: RollupState | None) -> None:
+    """The rollup now equals the raw history: record that (and when) inside the writer's transaction."""
+    if state is None:
+        s.add(RollupState(programme_id=programme_id, dirty=False, refreshed_at=_now()))
+    else:
+        state.dirty = False
+        state.refreshed_at = _now()
+    s.flush()
+
+
 # --- reading ------------------------------------------------------------------------------
 
 def usable(s: Session, programme_id: int) -> bool:
@@ -291,12 +301,7 @@ def refresh(s: Session, programme_id: int, county_adcodes: Iterable[str] | None 
             s.execute(insert(r), rows)
             written += len(rows)
 
-    if state is None:
-        s.add(RollupState(programme_id=programme_id, dirty=False, refreshed_at=_now()))
-    else:
-        state.dirty = False
-        state.refreshed_at = _now()
-    s.flush()
+    _mark_clean(s, programme_id, state)
     return {"programme_id": programme_id, "counties": "all" if touched is None else len(touched),
             "from": from_date, "weeks": len(valid), "weeks_added": len(new), "weeks_removed": len(gone),
             "rows_written": written}
@@ -420,12 +425,7 @@ def rebuild(s: Session, programme_id: int) -> dict:
         out[n] = np.round(cum[n][ci, wi], 6)
     _bulk_insert(conn, out)
     written = len(out)
-    if t_lock is None:
-        s.add(RollupState(programme_id=programme_id, dirty=False, refreshed_at=_now()))
-    else:
-        t_lock.dirty = False
-        t_lock.refreshed_at = _now()
-    s.flush()
+    _mark_clean(s, programme_id, t_lock)
     return {"programme_id": programme_id, "counties": "all", "from": None, "weeks": nw, "weeks_added": nw,
             "weeks_removed": 0, "rows_written": written}
 

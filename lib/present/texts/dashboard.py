@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from lib.domain import vocabulary
 from lib.domain.text import Text
+from lib.domain.vocabulary import BAND_BY_CODE
 
 TEXT = {
     "nav.map": Text("地图", "Map"),
@@ -92,9 +93,10 @@ TEXT = {
     "col.reported": Text("本周填报小区", "Reported"),
     "col.invested": Text("累计完成投资（万元）", "Invested (10k yuan)"),
     "col.paid": Text("累计资金支付（万元）", "Paid (10k yuan)"),
-    "band.ahead": Text("快于序时", "ahead of pace"),
-    "band.watch": Text("略慢", "slightly behind"),
-    "band.behind": Text("滞后", "behind pace"),
+    # pace bands on screens: their names from lib.domain.vocabulary.BANDS (one place)
+    "band.ahead": Text(BAND_BY_CODE["ahead"].zh, BAND_BY_CODE["ahead"].en),
+    "band.watch": Text(BAND_BY_CODE["watch"].zh_short, BAND_BY_CODE["watch"].en),
+    "band.behind": Text(BAND_BY_CODE["behind"].zh_short, BAND_BY_CODE["behind"].en),
     "band.none": Text("无目标", "no target"),
     "progress.title": Text("{region}累计开工、完工与序时进度", "Cumulative starts and completions, {region}"),
     "progress.compare": Text("对比下级地区", "Compare sub-regions"),
