@@ -13,6 +13,8 @@ from lib.access import auth
 from lib.domain import clock
 from lib.domain import vocabulary
 from lib.domain.errors import UserError
+from lib.figures import discipline
+from lib.figures import metrics
 from lib.present.i18n import t
 from pages._ui.filters import sidebar_filters
 from pages._ui.store import programmes
@@ -122,6 +124,20 @@ with tab_programmes:
         if st.form_submit_button(t("admin.create", L), type="primary"):
             if _run(admin.create_programme, store, actor, code, pname, pregion.strip(), int(y0), int(y1),
                     source_doc=src or None):
+                st.rerun()
+
+    prog = metrics.get_programme(store, f.programme)
+    with st.form("calendar"):
+        st.subheader(t("admin.calendar", L))
+        st.caption(t("admin.calendar_now", L, name=prog.name, weekday=t(f"weekday.{prog.report_weekday}", L),
+                     deadline=prog.report_deadline))
+        c1, c2 = st.columns(2)
+        weekday = c1.selectbox(t("admin.weekday", L), list(range(7)), index=prog.report_weekday,
+                               format_func=lambda d: t(f"weekday.{d}", L))
+        deadline = c2.text_input(t("admin.deadline", L), value=prog.report_deadline, max_chars=5)
+        if st.form_submit_button(t("admin.save", L), type="primary"):
+            if _run(discipline.set_calendar, store, f.programme, weekday=int(weekday), deadline_hhmm=deadline,
+                    actor=actor):
                 st.rerun()
 
 # --- audit log (read only) -----------------------------------------------------------------------

@@ -49,3 +49,34 @@ def test_admin_screen_sets_a_target_and_refuses_non_admins(sqlite_demo_url, monk
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert _target(store, CD, "households") == old + 5
     assert admin.audit_entries(store, ADMIN, action="target.set")[0]["actor"] == "boss"
+
+
+def test_admin_screen_sets_the_reporting_deadline(sqlite_demo_url, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from lib.store.engine import open_store
+    from lib.store.models import Programme
+
+    monkeypatch.setenv("DATABASE_URL", sqlite_demo_url)
+    monkeypatch.setenv("DASHBOARD_PUBLIC", "0")
+    store = open_store(sqlite_demo_url, read_only=False)
+    auth.create_user(store, SYSTEM, "boss", "admin", "correct horse")
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.session_state["_auth_actor"] = auth.load_actor(store, "boss", via="password")
+    at.run()
+    at.switch_page("pages/admin.py").run()
+    assert any("每周五 12:00 前报送" in c.value for c in at.caption)
+    next(w for w in at.selectbox if w.label == "报送日").set_value(3)
+    deadline = next(w for w in at.text_input if w.label == "截止时间（HH:MM）")
+    deadline.set_value("25:00")
+    form_buttons = [b for b in at.button if b.label == "保存"]
+    form_buttons[-1].click().run()  # the calendar form's button is the last 保存 on the screen
+    assert [e.value for e in at.error] == ["截止时间“25:00”格式不正确，请写成 HH:MM（如 12:00）。"]
+    with store.session() as s:
+        assert (s.get(Programme, 1).report_weekday, s.get(Programme, 1).report_deadline) == (4, "12:00")
+    next(w for w in at.text_input if w.label == "截止时间（HH:MM）").set_value("17:30")
+    [b for b in at.button if b.label == "保存"][-1].click().run()
+    assert not at.exception and not at.error
+    with store.session() as s:
+        assert (s.get(Programme, 1).report_weekday, s.get(Programme, 1).report_deadline) == (3, "17:30")
+    assert admin.audit_entries(store, ADMIN, action="programme.calendar")[0]["actor"] == "boss"
