@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 
-from sqlalchemy import (JSON, Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, LargeBinary,
+from sqlalchemy import (JSON, Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, true,
                         String, Text, UniqueConstraint)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -32,6 +32,24 @@ class Region(Base):
     province_adcode: Mapped[str] = mapped_column(String(6), index=True)
     prefecture_adcode: Mapped[str | None] = mapped_column(String(6), index=True)
     is_county: Mapped[bool] = mapped_column(Boolean, default=False)
+    # division (from the boundary data and its later changes) | zone (开发区, 新区, 兵团 … defined
+    # by a programme under a parent region, with a stable code of its own).
+    kind: Mapped[str] = mapped_column(String(16), default="division", server_default="division")
+    lon: Mapped[float | None] = mapped_column(Float)
+    lat: Mapped[float | None] = mapped_column(Float)
+    programme_id: Mapped[int | None] = mapped_column(Integer)
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class RegionAlias(Base):
+    """A name that means an existing region (西海岸新区 = 黄岛区 370211)."""
+
+    __tablename__ = "region_alias"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    adcode: Mapped[str] = mapped_column(ForeignKey("region.adcode"))
+    programme_id: Mapped[int | None] = mapped_column(Integer)
+    created_by: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime | None] = mapped_column(DateTime, default=utcnow)
 
 
 class Programme(Base):
@@ -52,6 +70,14 @@ class Programme(Base):
     # Weekly reporting deadline: weekday (0 = Monday) and time.
     report_weekday: Mapped[int] = mapped_column(Integer, default=4)
     report_deadline: Mapped[str] = mapped_column(String(5), default="12:00")
+    # Set by the programme's document: built before the end of this year (None = 2000).
+    eligibility_year: Mapped[int | None] = mapped_column(Integer)
+    # Subsidy standards, e.g. {"per_household_wan": 1.5, "per_lift_wan": 15}; None = not set.
+    subsidy: Mapped[dict | None] = mapped_column(JSON)
+    # Metrics the programme counts (lib.domain.vocabulary.PROGRAMME_METRICS keys); None = the default set.
+    metrics: Mapped[list | None] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16), default="active", server_default="active")
+    archived_at: Mapped[datetime | None] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
@@ -111,6 +137,8 @@ class Project(Base):
     plan_year_start: Mapped[int | None] = mapped_column(Integer)
     plan_year_end: Mapped[int | None] = mapped_column(Integer)
     pilot: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A 片区/连片改造 project row covers this many communities (涉及小区数); None = one.
+    communities: Mapped[int | None] = mapped_column(Integer)
     registered_on: Mapped[date] = mapped_column(Date)
     remarks: Mapped[str | None] = mapped_column(Text)  # internal: never shown in public mode
     upload_id: Mapped[int | None] = mapped_column(ForeignKey("upload.id"))
@@ -156,6 +184,26 @@ class ProgressReport(Base):
     upload_id: Mapped[int | None] = mapped_column(ForeignKey("upload.id"), index=True)
     reported_by: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class AggregateReport(Base):
+    """A region's reported totals for one week and metric (a 分县/分市 progress table). Append-only.
+
+    The figure for a region as of a date is its latest active row with report_date <= that date.
+    """
+
+    __tablename__ = "aggregate_report"
+    __table_args__ = (Index("ix_aggregate_lookup", "programme_id", "region_adcode", "metric", "report_date", "id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programme.id", ondelete="CASCADE"))
+    region_adcode: Mapped[str] = mapped_column(ForeignKey("region.adcode"))
+    report_date: Mapped[date] = mapped_column(Date)
+    metric: Mapped[str] = mapped_column(String(32))
+    value: Mapped[float | None] = mapped_column(Float)
+    text: Mapped[str | None] = mapped_column(String(64))  # as written, e.g. "全部开工"
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    upload_id: Mapped[int | None] = mapped_column(ForeignKey("upload.id"), index=True)
+    created_at: Mapped[datetime | None] = mapped_column(DateTime, default=utcnow)
 
 
 class Upload(Base):

@@ -39,7 +39,7 @@ ROOT = Path(__file__).resolve().parents[2]
 NOTHING = "已拒绝恢复，数据库未做任何修改。"
 # The demo as loaded by lib.samples.demo (counted by hand once, asserted as literals).
 DEMO_REPORTS = 16157
-DEMO_TABLES = 15  # schema revision 0002
+DEMO_TABLES = 17  # schema revision 0003
 
 
 # --- helpers --------------------------------------------------------------------------------------------
@@ -178,7 +178,7 @@ def test_a_missing_table_is_refused(fresh_demo_store, good_zip, tmp_path):
         return {**m, "tables": [t for t in m["tables"] if t["name"] != "app_user"]}
 
     f = rewrite(good_zip, tmp_path / "no-accounts.zip", manifest=drop_accounts, members={"app_user.jsonl": None})
-    assert_refused(fresh_demo_store, f, "备份不完整：数据库版本 0002 应有 15 张表，备份中缺少 1 张（app_user）。", NOTHING)
+    assert_refused(fresh_demo_store, f, "备份不完整：数据库版本 0003 应有 17 张表，备份中缺少 1 张（app_user）。", NOTHING)
     # listed in the manifest, member gone
     f = rewrite(good_zip, tmp_path / "no-member.zip", members={"audit_log.jsonl": None})
     assert_refused(fresh_demo_store, f, "备份不完整：清单列出了表 audit_log，但备份中没有它的数据（audit_log.jsonl）。", NOTHING)
@@ -191,7 +191,8 @@ def test_a_wrong_revision_is_refused(fresh_demo_store, good_zip, tmp_path):
     assert_refused(fresh_demo_store, f, "备份中没有数据库版本信息（alembic_version）", NOTHING)
     # revision 0001 had no rollup tables: a backup that claims 0001 but has them is not consistent
     f = rewrite(good_zip, tmp_path / "0001.zip", manifest=lambda m: {**m, "revision": "0001"})
-    assert_refused(fresh_demo_store, f, "备份中有数据库版本 0001 没有的表：county_rollup、rollup_state。", NOTHING)
+    assert_refused(fresh_demo_store, f, "备份中有数据库版本 0001 没有的表：aggregate_report、county_rollup、region_alias、rollup_state。",
+                   NOTHING)
 
 
 @pytest.mark.parametrize("content,needle", [
@@ -253,7 +254,7 @@ def test_a_damaged_or_incomplete_sqlite_backup_is_refused(fresh_demo_store, sqli
     f = _sqlite_variant(sqlite_backup, tmp_path, "half.db", cut=0.5)
     assert_refused(store, f, "文件 half.db 不是可用的数据库备份（无法读取：database disk image is malformed）。", NOTHING)
     f = _sqlite_variant(sqlite_backup, tmp_path, "no-users.db", "DROP TABLE app_user;")
-    assert_refused(store, f, "备份不完整：数据库版本 0002 应有 15 张表，备份中缺少 1 张（app_user）。", NOTHING)
+    assert_refused(store, f, "备份不完整：数据库版本 0003 应有 17 张表，备份中缺少 1 张（app_user）。", NOTHING)
     f = _sqlite_variant(sqlite_backup, tmp_path, "future.db", "UPDATE alembic_version SET version_num = '9999';")
     assert_refused(store, f, "数据库版本“9999”本程序不认识", NOTHING)
     f = _sqlite_variant(sqlite_backup, tmp_path, "not-a-store.db", "DROP TABLE alembic_version;")
@@ -306,17 +307,20 @@ def test_a_library_restore_without_the_rebuild_leaves_rollups_marked_dirty(fresh
     assert metrics.summary(store, 1, by="county") == before
 
 
+NEWER_TABLES = ("county_rollup", "rollup_state", "region_alias", "aggregate_report")
+
+
 def test_a_backup_of_an_older_schema_revision_restores_and_rebuilds(fresh_demo_store, good_zip, tmp_path):
-    """Revision 0001 had no rollup tables: they are left empty by the rows and rebuilt by `after`."""
+    """Revision 0001 had no rollup, alias or aggregate tables: left empty by the rows, rollups rebuilt by `after`."""
     store = fresh_demo_store
     before = metrics.summary(store, 1, by="county")
 
     def at_0001(m):
         return {**m, "revision": "0001", "tables": [t for t in m["tables"]
-                                                    if t["name"] not in ("county_rollup", "rollup_state")]}
+                                                    if t["name"] not in NEWER_TABLES]}
 
     f = rewrite(good_zip, tmp_path / "r0001.zip", manifest=at_0001,
-                members={"county_rollup.jsonl": None, "rollup_state.jsonl": None})
+                members={f"{t}.jsonl": None for t in NEWER_TABLES})
     out = admin.restore(store, f, after=lambda s: rollups.rebuild(s, 1)["rows_written"])
     assert out["tables"]["county_rollup"] == 0 and out["after"] == 1575
     with store.session() as s:
