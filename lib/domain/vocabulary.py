@@ -89,7 +89,12 @@ METRICS: tuple[Metric, ...] = (
     Metric("floor_area_wan_m2", "建筑面积", "Floor area", "万m²", "10k m²"),
     Metric("investment_wan", "投资", "Investment", "万元", "10k yuan"),
     Metric("lifts", "加装电梯", "Lifts added", "部", "lifts"),
+    # Counted only where a programme's document sets them (Programme.metrics).
+    Metric("projects", "项目", "Projects", "个", ""),  # a 片区/连片 project covers several communities
+    Metric("pilots", "试点", "Pilots", "个", ""),  # e.g. Sichuan's 40 provincial pilots
 )
+# The metrics a programme counts when its document does not say.
+DEFAULT_PROGRAMME_METRICS = ("communities", "households", "buildings", "floor_area_wan_m2", "investment_wan", "lifts")
 METRIC_BY_KEY = {m.key: m for m in METRICS}
 
 

@@ -1,6 +1,7 @@
 """The as-of rule, in one place: what a county holds "as of" a date.
 
-As of a date D, a county holds its communities registered on or before D, each at
+As of a date D, a county holds its communities registered on or before D (a project
+row covering several communities counts each: `Project.communities`), each at
 its latest active report dated on or before D (the highest id wins within a date, so
 a correction made later for the same week wins; a rolled-back upload is inactive and
 does not count). `county_figures_query` is that rule as SQL over the raw history;
@@ -29,6 +30,11 @@ SUM_COLUMNS = (
 )
 INT_SUMS = tuple(c for c in SUM_COLUMNS if not c.endswith(("_wan_m2", "_wan")))
 FLOAT_SUMS = tuple(c for c in SUM_COLUMNS if c not in INT_SUMS)
+
+
+def communities_of(project):
+    """How many communities a register row stands for: a 片区/连片 project row covers several."""
+    return func.coalesce(project.communities, 1)
 
 
 # --- the core query --------------------------------------------------------------------
@@ -61,22 +67,23 @@ def county_figures_query(programme_id: int, as_of: date, region: str | None = No
     completed = r.stage >= vocabulary.FINISHED
     area = func.coalesce(Project.floor_area_wan_m2, 0.0)
     bld = func.coalesce(Project.buildings, 0)
+    n = communities_of(Project)
 
     def when(cond, value):
         return func.sum(case((cond, value), else_=0))
 
     q = (select(Project.county_adcode.label("adcode"),
-                func.count(Project.id).label("reg_communities"),
+                func.sum(n).label("reg_communities"),
                 func.sum(Project.households).label("reg_households"),
                 func.sum(bld).label("reg_buildings"),
                 func.sum(area).label("reg_floor_area_wan_m2"),
                 func.sum(func.coalesce(Project.planned_investment_wan, 0.0)).label("reg_investment_wan"),
                 func.sum(func.coalesce(Project.lifts_planned, 0)).label("reg_lifts"),
-                when(started, 1).label("started_communities"),
+                when(started, n).label("started_communities"),
                 when(started, Project.households).label("started_households"),
                 when(started, bld).label("started_buildings"),
                 when(started, area).label("started_floor_area_wan_m2"),
-                when(completed, 1).label("completed_communities"),
+                when(completed, n).label("completed_communities"),
                 when(completed, Project.households).label("completed_households"),
                 when(completed, bld).label("completed_buildings"),
                 when(completed, area).label("completed_floor_area_wan_m2"),

@@ -57,7 +57,7 @@ from sqlalchemy.orm import Session
 
 from lib.domain import clock
 from lib.domain import vocabulary
-from lib.figures.asof import (FLOAT_SUMS, INT_SUMS, SUM_COLUMNS, county_figures_query, region_filter,
+from lib.figures.asof import (communities_of, FLOAT_SUMS, INT_SUMS, SUM_COLUMNS, county_figures_query, region_filter,
                               report_dates_query)
 from lib.store.models import CountyRollup, ProgressReport, Project, Region, RollupState
 
@@ -345,7 +345,7 @@ def rebuild(s: Session, programme_id: int) -> dict:
     proj = conn.execute(select(Project.id, Project.county_adcode, Project.registered_on, Project.households,
                                func.coalesce(Project.buildings, 0), func.coalesce(Project.floor_area_wan_m2, 0.0),
                                func.coalesce(Project.planned_investment_wan, 0.0),
-                               func.coalesce(Project.lifts_planned, 0))
+                               func.coalesce(Project.lifts_planned, 0), communities_of(Project))
                         .where(Project.programme_id == programme_id).order_by(Project.id)).all()
     weeks_ = list(conn.execute(report_dates_query(programme_id)).scalars().all())
     nw = len(weeks_)
@@ -363,8 +363,9 @@ def rebuild(s: Session, programme_id: int) -> dict:
         area = np.array([p[5] for p in proj], dtype=np.float64)
         inv = np.array([p[6] for p in proj], dtype=np.float64)
         lifts = np.array([p[7] for p in proj], dtype=np.float64)
+        ncom = np.array([p[8] for p in proj], dtype=np.float64)
         # register side: counted from the first week on or after registration
-        for name, v in (("reg_communities", np.ones_like(hh)), ("reg_households", hh), ("reg_buildings", bld),
+        for name, v in (("reg_communities", ncom), ("reg_households", hh), ("reg_buildings", bld),
                         ("reg_floor_area_wan_m2", area), ("reg_investment_wan", inv), ("reg_lifts", lifts)):
             np.add.at(acc[name], (pc, preg), v)
         step = 20_000
@@ -402,9 +403,9 @@ def rebuild(s: Session, programme_id: int) -> dict:
             c = pc[k]
             began = stage >= vocabulary.STARTED
             done = stage >= vocabulary.FINISHED
-            for name, v in (("started_communities", began * 1.0), ("started_households", began * hh[k]),
+            for name, v in (("started_communities", began * ncom[k]), ("started_households", began * hh[k]),
                             ("started_buildings", began * bld[k]), ("started_floor_area_wan_m2", began * area[k]),
-                            ("completed_communities", done * 1.0), ("completed_households", done * hh[k]),
+                            ("completed_communities", done * ncom[k]), ("completed_households", done * hh[k]),
                             ("completed_buildings", done * bld[k]), ("completed_floor_area_wan_m2", done * area[k]),
                             ("invested_wan", vals[:, 0]), ("paid_wan", vals[:, 1]), ("lifts_added", vals[:, 2])):
                 np.add.at(acc[name], (c, start), v)
