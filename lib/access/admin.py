@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from lib.domain import vocabulary
 from lib.domain import regions
+from lib.access import programmes
 from lib.access.auth import Actor, require
 from lib.domain.errors import NotFound, UserError
 from lib.store.models import AuditLog, Programme, Target, utcnow
@@ -93,45 +94,17 @@ def set_target(store: Store, actor: Actor, programme, region: str, metric: str, 
     return {"programme": prog.id, "region": reg.adcode, "metric": metric, "before": before, "after": after}
 
 
-_SEASON = re.compile(r"^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")
-
-
 def create_programme(store: Store, actor: Actor, code: str, name: str, region_adcode: str, year_start: int,
                      year_end: int | None = None, *, source_doc: str | None = None, season_start: str = "04-01",
                      season_end: str = "11-15", report_weekday: int = 4) -> dict:
-    """Add a programme (计划/批次); audited."""
-    require(actor, "programme")
-    code = (code or "").strip()
-    name = (name or "").strip()
-    if not code or len(code) > 64 or any(ord(c) < 32 for c in code):
-        raise UserError("计划编号不能为空，且不超过 64 个字符。", "The programme code is empty or too long.")
-    if not name or len(name) > 200:
-        raise UserError("计划名称不能为空，且不超过 200 个字符。", "The programme name is empty or too long.")
-    reg = regions.get(str(region_adcode).strip())
+    """Add a programme (计划/批次); audited. lib.access.programmes.create with a code of one's own."""
     try:
         y0 = int(year_start)
         y1 = int(year_end if year_end is not None else year_start)
     except (TypeError, ValueError):
         raise UserError("年份应为四位数字，例如 2021。", "Years are four digits.") from None
-    if not (2000 <= y0 <= y1 <= 2100):
-        raise UserError("起止年份应在 2000 到 2100 之间，且起始年份不晚于结束年份。", "Years must be 2000..2100, start <= end.")
-    for v in (season_start, season_end):
-        if not _SEASON.match(v or ""):
-            raise UserError(f"施工季“{str(v)[:10]}”格式应为 MM-DD，例如 04-01。", "Season dates are MM-DD.")
-    if not 0 <= int(report_weekday) <= 6:
-        raise UserError("填报日应为 0（周一）到 6（周日）。", "Report weekday is 0..6.")
-    with store.write() as s:
-        if s.scalar(select(Programme.id).where(Programme.code == code)) is not None:
-            raise UserError(f"计划编号“{code}”已存在，请换一个编号。", f"Programme {code!r} exists.")
-        prog = Programme(code=code, name=name, region_adcode=reg.adcode, year_start=y0, year_end=y1,
-                         source_doc=(source_doc or "").strip()[:5000] or None, is_demo=False,
-                         season_start=season_start, season_end=season_end, report_weekday=int(report_weekday))
-        s.add(prog)
-        s.flush()
-        after = {"code": code, "name": name, "region": reg.adcode, "years": [y0, y1],
-                 "season": [season_start, season_end]}
-        audit(s, str(actor), "programme.create", "programme", prog.id, programme_id=prog.id, after=after)
-    return {"id": prog.id, **after}
+    return programmes.create(store, actor, code=code, name=name, region=region_adcode, years=(y0, y1),
+                             source=source_doc, season=(season_start, season_end), report_weekday=report_weekday)
 
 
 # --- the audit log (read-only from the app) -------------------------------------------------------

@@ -29,7 +29,7 @@ from lib.figures import rollups
 from lib.figures.asof import (REGISTER_FIELDS, SUM_COLUMNS, county_figures_query, latest_report_id, region_filter,
                               report_dates_query)
 from lib.store.engine import Store
-from lib.access import auth
+from lib.access import auth, programmes
 from lib.access.auth import Actor
 
 # --- programmes -----------------------------------------------------------------------
@@ -57,19 +57,16 @@ def explicit_targets(store: Store, programme_id: int) -> dict[tuple[str, str], f
 
 
 def list_programmes(store: Store) -> list[dict]:
-    """Programmes with their scope region, years and own (top-level) targets."""
+    """Programmes with their settings, scope region, years and own (top-level) targets; archived last."""
     with store.session() as s:
         progs = s.scalars(select(Programme).order_by(Programme.id)).all()
         trows = s.execute(select(Target.programme_id, Target.region_adcode, Target.metric, Target.value)).all()
-    out = []
-    for p in progs:
-        targets = {m.key: _num(v) for pid, a, m_key, v in trows for m in [vocabulary.METRIC_BY_KEY.get(m_key)]
-                   if pid == p.id and a == p.region_adcode and m is not None}
-        out.append({"id": p.id, "code": p.code, "name": p.name,
-                    "region": {"adcode": p.region_adcode, "name": regions.get(p.region_adcode).name},
-                    "years": [p.year_start, p.year_end], "source": p.source_doc, "demo": p.is_demo,
-                    "targets": targets})
-    return out
+        out = []
+        for p in progs:
+            targets = {m.key: _num(v) for pid, a, m_key, v in trows for m in [vocabulary.METRIC_BY_KEY.get(m_key)]
+                       if pid == p.id and a == p.region_adcode and m is not None}
+            out.append({**programmes.describe(p), "targets": targets})
+    return sorted(out, key=lambda d: (d["status"] == "archived", d["id"]))
 
 
 def report_dates(store: Store, programme_id: int) -> list[date]:

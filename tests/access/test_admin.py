@@ -70,7 +70,7 @@ def test_bad_targets_refused(fresh_demo_store, region, metric, value, needle):
 
 def test_create_programme(empty_store):
     out = admin.create_programme(empty_store, ADMIN, "suzhou-2021", "宿州市2021年城镇老旧小区改造", "341300", 2021)
-    assert out["id"] and out["region"] == "341300"
+    assert out["id"] and out["region"]["adcode"] == "341300" and out["code"] == "suzhou-2021"
     with pytest.raises(UserError, match="已存在"):
         admin.create_programme(empty_store, ADMIN, "suzhou-2021", "x", "341300", 2021)
     with pytest.raises(PermissionDenied):
