@@ -1,0 +1,94 @@
+"""The reader against tables local governments really published (tests/real/ledgers).
+
+Each source is laid out as the office's spreadsheet (title rows, the header as published,
+the rows as printed) and read with the kind the source is; what a person reads off each
+row (EXPECTED, written by hand from the published text) must be what the reader reads.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from lib.domain import vocabulary
+from lib.domain.fields import BY_KEY
+from lib.uploads.reader import read_workbook
+from tests.real.ledgers import ALL, SOURCE_KEYS, build_xlsx, first_data_row, layout, slug, width
+
+
+def _stage_zh(value):
+    """The domain stage a read stage cell names (the reader may keep the office's word or the stage)."""
+    if not isinstance(value, str):
+        return value
+    stage = vocabulary.stage_from_text(value)
+    return stage.zh if stage is not None else value
+
+
+def _same(field: str, got, want) -> bool:
+    if field == "stage":
+        return _stage_zh(got) == want
+    if isinstance(want, float):
+        return isinstance(got, (int, float)) and got == pytest.approx(want, rel=1e-9)
+    if isinstance(want, dt.date):
+        return got == want and type(got) is dt.date
+    return got == want
+
+
+@pytest.mark.parametrize("entry", ALL, ids=slug)
+def test_source_is_well_formed(entry):
+    """Provenance complete, one expectation per row, only known field keys, stages from the domain."""
+    assert set(SOURCE_KEYS) <= set(entry.SOURCE), slug(entry)
+    assert entry.SOURCE["url"].startswith("http")
+    assert entry.KIND in ("register", "progress")
+    assert 1 <= len(entry.HEADER) <= 2
+    assert 2 <= len(entry.ROWS) <= 5 + sum(1 for e in entry.EXPECTED if e is None)
+    assert len(entry.EXPECTED) == len(entry.ROWS)
+    assert all(len(r) <= width(entry) for r in entry.ROWS)
+    stages = {s.zh for s in vocabulary.STAGES}
+    for expected in entry.EXPECTED:
+        if expected is None:
+            continue
+        assert expected.get("name"), "every project row names its community or project"
+        for key, value in expected.items():
+            assert key in BY_KEY, key
+            assert entry.KIND in BY_KEY[key].kinds or key == "communities", (key, entry.KIND)
+            if key == "stage":
+                assert value in stages, value
+
+
+def test_at_least_thirty_distinct_layouts():
+    layouts = {layout(e) for e in ALL}
+    assert len(layouts) >= 30, f"{len(layouts)} distinct published header layouts in tests/real/ledgers"
+
+
+@pytest.mark.parametrize("entry", ALL, ids=slug)
+def test_real_ledger_reads_as_published(entry):
+    data = build_xlsx(entry)
+    result = read_workbook(data, f"{slug(entry)}.xlsx", kind=entry.KIND)
+
+    errors = [i.message for i in result.errors]
+    assert errors == [], f"{slug(entry)}: the reader refused a table as its office published it"
+
+    by_row = {r.row_number: r for r in result.rows}
+    start = first_data_row(entry)
+    wrong = []
+    for i, expected in enumerate(entry.EXPECTED):
+        excel_row = start + i
+        got = by_row.get(excel_row)
+        if expected is None:  # 合计/小计: not a project
+            if got is not None:
+                wrong.append(f"row {excel_row}: a total row was read as a project: {got.values}")
+            continue
+        if got is None:
+            wrong.append(f"row {excel_row}: not read ({entry.ROWS[i]})")
+            continue
+        for field, want in expected.items():
+            value = got.values.get(field)
+            if not _same(field, value, want):
+                wrong.append(f"row {excel_row} {field}: read {value!r} (cell {got.raw.get(field)!r}), "
+                             f"published {want!r}")
+    extra = sorted(set(by_row) - {start + i for i in range(len(entry.ROWS))})
+    if extra:
+        wrong.append(f"rows read that the table does not have: {extra}")
+    assert wrong == [], f"{slug(entry)}:\n" + "\n".join(wrong)
