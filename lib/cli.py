@@ -16,6 +16,7 @@ from pathlib import Path
 
 from lib.domain.errors import UserError
 from lib.access import admin
+from lib.access import programmes
 from lib.access import auth
 from lib.domain.errors import ReadOnlyStore
 from lib.access.auth import Actor
@@ -103,6 +104,41 @@ def cmd_demo(args):
 
 def cmd_programmes(args):
     emit(metrics.list_programmes(_store(args)))
+
+
+def _settings(args) -> dict:
+    """Programme settings given on the command line (None = not given)."""
+    season = [args.season_start, args.season_end] if (args.season_start or args.season_end) else None
+    if season and not all(season):
+        raise UserError("施工季要同时给出 --season-start 和 --season-end。", "Give both season ends.")
+    return {"source": args.source, "season": season, "report_weekday": args.report_weekday,
+            "report_deadline": args.report_deadline, "eligibility_year": args.eligibility_year,
+            "subsidy": args.subsidy, "metrics": args.metrics}
+
+
+def cmd_programme(args):
+    _refuse_public(args)
+    store = _store(args, write=True)
+    actor = _actor(store, args.user)
+    verb = args.programme_command
+    if verb == "create":
+        given = {k: v for k, v in _settings(args).items() if v is not None}
+        out = programmes.create(store, actor, name=args.name, region=args.region, years=args.years,
+                                code=args.code, **given)
+        say(f"已新建改造计划 {out['id']}：{out['name']}。")
+    elif verb == "update":
+        out = programmes.update(store, actor, args.id, name=args.name, region=args.region, years=args.years,
+                                **_settings(args))
+        say(f"已修改改造计划 {out['id']}。")
+    elif verb == "archive":
+        out = programmes.archive(store, actor, args.id, restore=args.restore)
+        say(f"改造计划 {out['id']} 已{'恢复' if args.restore else '归档'}。")
+    else:
+        out = programmes.delete_programme(store, actor, args.id)
+        say(f"改造计划 {out['id']} 已删除。")
+    if verb != "delete":
+        out = next(p for p in metrics.list_programmes(store) if p["id"] == out["id"])
+    emit(out)
 
 
 def cmd_summary(args):
@@ -363,6 +399,37 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("init", help="create or migrate the schema").set_defaults(func=cmd_init)
     sub.add_parser("demo", help="load the demonstration programmes (idempotent)").set_defaults(func=cmd_demo)
     sub.add_parser("programmes", help="list programmes with their targets").set_defaults(func=cmd_programmes)
+
+    s = sub.add_parser("programme", help="create, update, archive or delete a programme (admin)")
+    ps = s.add_subparsers(dest="programme_command", required=True, parser_class=_Parser)
+    for verb in ("create", "update"):
+        c = ps.add_parser(verb, help=f"{verb} a programme and its settings")
+        if verb == "update":
+            c.add_argument("id", help="programme id or code")
+        c.add_argument("--name", required=verb == "create")
+        c.add_argument("--region", required=verb == "create", help="adcode or name (100000 = the nation)")
+        c.add_argument("--years", required=verb == "create", help="2022 or 2022-2024")
+        if verb == "create":
+            c.add_argument("--code", help="a short code of your own (default: REGION-YEARS)")
+        c.add_argument("--source", help="the programme's document (title, number)")
+        c.add_argument("--season-start", dest="season_start", help="construction season start MM-DD")
+        c.add_argument("--season-end", dest="season_end", help="construction season end MM-DD")
+        c.add_argument("--report-weekday", dest="report_weekday", type=int, help="0 = Monday ... 6 = Sunday")
+        c.add_argument("--report-deadline", dest="report_deadline", help="HH:MM, Beijing time")
+        c.add_argument("--eligibility-year", dest="eligibility_year", type=int,
+                       help="communities built before the end of this year are eligible (default 2000)")
+        c.add_argument("--subsidy", help="per_household_wan=1.5,per_lift_wan=15")
+        c.add_argument("--metrics", help="counted metrics, e.g. communities,households,pilots")
+        c.add_argument("--user", help="acting administrator (default: system)")
+        c.set_defaults(func=cmd_programme)
+    for verb, text in (("archive", "archive a real programme (kept, listed last)"),
+                       ("delete", "delete a demonstration programme or an empty one")):
+        c = ps.add_parser(verb, help=text)
+        c.add_argument("id", help="programme id or code")
+        if verb == "archive":
+            c.add_argument("--restore", action="store_true", help="bring an archived programme back")
+        c.add_argument("--user", help="acting administrator (default: system)")
+        c.set_defaults(func=cmd_programme)
 
     s = sub.add_parser("summary", help="targets against starts and completions")
     s.add_argument("--programme", required=True)

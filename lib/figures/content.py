@@ -5,9 +5,10 @@
   started and finished works as of the date.
 * `funding_table`: the register's planned funding by source (`Project.fund_*`,
   `vocabulary.FUNDING_SOURCES`).
-* `subsidy_check`: Qinghai's standard (青政办〔2021〕13号): central + provincial
-  subsidy ≥ 1.5万元 per household and provincial ≥ 15万元 per added lift,
-  checked community by community where the programme lies in Qinghai.
+* `subsidy_check`: the subsidy standard the programme's own document sets
+  (Programme.subsidy; Qinghai's 青政办〔2021〕13号: central + provincial ≥ 1.5万元
+  per household, provincial ≥ 15万元 per added lift), community by community.
+  A programme whose document sets none is not checked.
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ from lib.domain import regions
 from lib.store.models import FUND_COLUMNS, ProgressReport, Project
 from lib.store.engine import Store
 
-QINGHAI = "630000"
 
 
 def _projects(store: Store, programme_id: int, region: str | None, as_of: date) -> pd.DataFrame:
@@ -119,10 +119,22 @@ def funding_table(store: Store, programme: int | str, region: str | None = None,
     return out
 
 
-def subsidy_applies(store: Store, programme: int | str) -> bool:
-    """Qinghai's subsidy standard applies to programmes inside Qinghai."""
+def subsidy_standard(store: Store, programme: int | str) -> dict | None:
+    """The subsidy standard the programme's own document sets (Programme.subsidy), or None.
+
+    Only a programme that states one is checked: Qinghai's 青政办〔2021〕13号 is the
+    demonstration programme's, not a rule for every programme inside 630000.
+    """
     prog = metrics.get_programme(store, programme)
-    return regions.contains(QINGHAI, prog.region_adcode)
+    std = prog.subsidy or {}
+    if not std.get("per_household_wan") and not std.get("per_lift_wan"):
+        return None
+    return {"per_household_wan": float(std.get("per_household_wan") or 0.0),
+            "per_lift_wan": float(std.get("per_lift_wan") or 0.0)}
+
+
+def subsidy_applies(store: Store, programme: int | str) -> bool:
+    return subsidy_standard(store, programme) is not None
 
 
 def subsidy_check(store: Store, programme: int | str, region: str | None = None,
@@ -136,7 +148,8 @@ def subsidy_check(store: Store, programme: int | str, region: str | None = None,
     communities below the standard (code, name, county, households, lifts,
     required_wan, planned_wan, shortfall_wan)}.
     """
-    applies = subsidy_applies(store, programme)
+    std = subsidy_standard(store, programme)
+    applies = std is not None
     pid, day = _day(store, programme, as_of)
     df = _projects(store, pid, region, day) if applies else pd.DataFrame()
     short_cols = ["code", "name", "county", "households", "lifts", "required_wan", "planned_wan", "shortfall_wan"]
@@ -146,9 +159,9 @@ def subsidy_check(store: Store, programme: int | str, region: str | None = None,
                 "short": pd.DataFrame(columns=short_cols)}
     hh = df["households"].fillna(0).astype("float64")
     lifts_n = df["lifts_planned"].fillna(0).astype("float64")
-    required = hh * vocabulary.QINGHAI_SUBSIDY_PER_HOUSEHOLD_WAN + lifts_n * vocabulary.QINGHAI_SUBSIDY_PER_LIFT_WAN
+    required = hh * std["per_household_wan"] + lifts_n * std["per_lift_wan"]
     planned = df["fund_central"].fillna(0) + df["fund_provincial"].fillna(0)
-    lift_req = lifts_n * vocabulary.QINGHAI_SUBSIDY_PER_LIFT_WAN
+    lift_req = lifts_n * std["per_lift_wan"]
     bad = (planned + 0.05 < required) | (df["fund_provincial"].fillna(0) + 0.05 < lift_req)
     all_r = regions.all_regions()
     short = pd.DataFrame({

@@ -176,7 +176,10 @@ def _load_qinghai(s, actor: str) -> dict:
     rng = random.Random(SEED)
     prog = Programme(code=QINGHAI_CODE, name="青海省2021年城镇老旧小区改造", region_adcode="630000",
                      year_start=2021, year_end=2021, source_doc=QINGHAI_SOURCE, is_demo=True,
-                     season_start="04-01", season_end="11-15", report_weekday=4, report_deadline="12:00")
+                     season_start="04-01", season_end="11-15", report_weekday=4, report_deadline="12:00",
+                     # 青政办〔2021〕13号: central + provincial ≥ 1.5万元/户, provincial ≥ 15万元/部
+                     subsidy={"per_household_wan": vocabulary.QINGHAI_SUBSIDY_PER_HOUSEHOLD_WAN,
+                              "per_lift_wan": vocabulary.QINGHAI_SUBSIDY_PER_LIFT_WAN})
     s.add(prog)
     s.flush()
 
