@@ -457,18 +457,19 @@ def _fail(result: ReadResult, message: str) -> None:
 
 
 def read_workbook(data: bytes, filename: str, *, max_bytes: int = 20 * 1024 * 1024, max_rows: int = 50_000,
-                  kind: str | None = None) -> ReadResult:
+                  kind: str | None = None, engine: str = "calamine") -> ReadResult:
     """Read an uploaded ledger (xlsx/xlsm/xls/csv) into rows of canonical fields.
 
     ``kind`` forces "register" (项目台账) or "progress" (进度填报); None detects
     it.  Never raises for a bad file: file-level problems are error issues
-    with ``sheet=None``.
+    with ``sheet=None``.  ``engine`` reads xlsx cells with "calamine" (the default)
+    or "openpyxl" (bench/upload.py compares the two).
     """
     if kind not in (None, *KINDS):
         raise ValueError(f"kind must be None, 'register' or 'progress', not {kind!r}")
     result = ReadResult(kind=None, sheets=[], issues=[], report_date=None, file_format=None, encoding=None)
     try:
-        raws = _open(result, data, filename, max_bytes, max_rows)
+        raws = _open(result, data, filename, max_bytes, max_rows, engine)
         found = _tables(result, raws)
         _decide_kind(result, found, kind)
         _read_tables(result, found, max_rows)
@@ -477,7 +478,8 @@ def read_workbook(data: bytes, filename: str, *, max_bytes: int = 20 * 1024 * 10
     return result
 
 
-def _open(result: ReadResult, data: bytes, filename: str, max_bytes: int, max_rows: int) -> list[RawSheet]:
+def _open(result: ReadResult, data: bytes, filename: str, max_bytes: int, max_rows: int,
+          engine: str = "calamine") -> list[RawSheet]:
     """The file's sheets; notes on its format, extension and encoding."""
     if not data:
         _fail(result, "文件是空的（0字节），请检查后重新上传。")
@@ -487,7 +489,7 @@ def _open(result: ReadResult, data: bytes, filename: str, max_bytes: int, max_ro
     try:
         fmt = result.file_format = detect_format(data, filename)
         row_cap = max_rows + 1000  # enough to tell "too many rows" without reading everything
-        raws, result.encoding = load(data, fmt, filename, row_cap)
+        raws, result.encoding = load(data, fmt, filename, row_cap, engine)
     except FileProblem as exc:
         _fail(result, str(exc))
 
