@@ -14,7 +14,15 @@ import pytest
 from lib.domain import vocabulary
 from lib.domain.fields import BY_KEY
 from lib.uploads.reader import read_workbook
-from tests.real.ledgers import ALL, SOURCE_KEYS, build_xlsx, first_data_row, layout, slug, width
+from tests.real.ledgers import (AGGREGATE, ALL, SOURCE_KEYS, build_xlsx, first_data_row, layouts, slug,
+                                width)
+
+# The figures an aggregate (one row per region) table's EXPECTED may name; see tests/real/ledgers.
+AGGREGATE_KEYS = {
+    "communities", "households", "buildings", "floor_area_wan_m2", "investment_wan", "projects",
+    "planned_communities", "started_communities", "planned_households", "started_households",
+    "planned_investment_wan", "invested_wan", "start_rate", "start_rate_households", "invest_rate",
+}
 
 
 def _stage_zh(value):
@@ -58,8 +66,10 @@ def test_source_is_well_formed(entry):
 
 
 def test_at_least_thirty_distinct_layouts():
-    layouts = {layout(e) for e in ALL}
-    assert len(layouts) >= 30, f"{len(layouts)} distinct published header layouts in tests/real/ledgers"
+    """The issue's target: 30 header layouts as published (ledgers and per-region tables together)."""
+    found = layouts()
+    assert len(found) >= 30, (f"{len(found)} distinct published header layouts in tests/real/ledgers "
+                              f"({len(ALL)} ledgers, {len(AGGREGATE)} per-region tables)")
 
 
 @pytest.mark.parametrize("entry", ALL, ids=slug)
@@ -91,4 +101,62 @@ def test_real_ledger_reads_as_published(entry):
     extra = sorted(set(by_row) - {start + i for i in range(len(entry.ROWS))})
     if extra:
         wrong.append(f"rows read that the table does not have: {extra}")
+    assert wrong == [], f"{slug(entry)}:\n" + "\n".join(wrong)
+
+
+@pytest.mark.parametrize("entry", AGGREGATE, ids=slug)
+def test_aggregate_source_is_well_formed(entry):
+    """Provenance, the area covered, one expectation per row, only known figure keys."""
+    assert set(SOURCE_KEYS) <= set(entry.SOURCE), slug(entry)
+    assert entry.SOURCE["url"].startswith("http")
+    assert entry.KIND == "aggregate"
+    assert len(entry.WITHIN) == 6 and entry.WITHIN.isdigit()
+    assert 1 <= len(entry.HEADER) <= 2
+    assert 1 <= len(entry.ROWS) <= 6 and len(entry.EXPECTED) == len(entry.ROWS)
+    assert all(len(r) <= width(entry) for r in entry.ROWS)
+    for expected in entry.EXPECTED:
+        figures = set(expected) - {"region", "zone", "total"}
+        assert figures and figures <= AGGREGATE_KEYS, figures - AGGREGATE_KEYS
+        if expected.get("total"):
+            assert "region" not in expected
+        elif expected.get("zone"):
+            assert not expected["region"].isdigit(), "a zone is named, it has no division code"
+        else:
+            assert len(expected["region"]) == 6 and expected["region"].isdigit()
+
+
+@pytest.mark.parametrize("entry", AGGREGATE, ids=slug)
+def test_aggregate_reads_as_published(entry):
+    """Once the product reads per-region tables: the header is found and every figure read."""
+    regiontables = pytest.importorskip("lib.uploads.regiontables")
+    if not hasattr(regiontables, "read_region_table"):
+        pytest.skip("no per-region table reader yet")
+    from lib.domain.errors import UserError
+
+    try:
+        table = regiontables.read_region_table(build_xlsx(entry), f"{slug(entry)}.xlsx", entry.WITHIN)
+    except UserError as e:
+        pytest.fail(f"{slug(entry)}: the table was not recognised: {e.zh}")
+    if hasattr(regiontables, "resolve_rows"):
+        regiontables.resolve_rows(table, entry.WITHIN)
+    start = first_data_row(entry)
+    zone_rows = {start + i for i, e in enumerate(entry.EXPECTED) if e.get("zone")}
+    wrong = [f"row {p.row}: {p.message}" for p in table.errors if p.row not in zone_rows]
+    by_row = {r.row: r for r in table.rows}
+    for i, expected in enumerate(entry.EXPECTED):
+        excel_row = start + i
+        got = by_row.get(excel_row)
+        if got is None:
+            wrong.append(f"row {excel_row}: not read ({entry.ROWS[i]})")
+            continue
+        if bool(expected.get("total")) != got.is_total:
+            wrong.append(f"row {excel_row}: total {got.is_total}, published {bool(expected.get('total'))}")
+        if not expected.get("total") and not expected.get("zone") and got.region != expected["region"]:
+            wrong.append(f"row {excel_row}: region {got.region!r} ({got.label!r}), published {expected['region']}")
+        for key, want in expected.items():
+            if key in ("region", "zone", "total"):
+                continue
+            value = got.values.get(key)
+            if not (isinstance(value, (int, float)) and value == pytest.approx(want, rel=1e-9)):
+                wrong.append(f"row {excel_row} {key}: read {value!r} (cell {got.texts.get(key)!r}), published {want}")
     assert wrong == [], f"{slug(entry)}:\n" + "\n".join(wrong)

@@ -3,7 +3,8 @@
 Each source is a module of this package (one table each) holding:
 
 * ``SOURCE``: title, publisher, url, published, retrieved: where the table was read.
-* ``KIND``: "register" (项目清单/名单/台账/计划公示) or "progress" (进度表/调度表/开工情况).
+* ``KIND``: "register" (项目清单/名单/台账/计划公示), "progress" (进度表/调度表/开工情况), or
+  "aggregate": one row per region (分省/分市/分县 plans and progress), not a ledger at all.
 * ``TITLE_ROWS``: the title lines printed above the table, as published.
 * ``HEADER``: the header row(s) exactly as published; a two-row header is two lists. In the
   first row ``None`` after a text means "merged with the cell on the left"; in the second row
@@ -13,6 +14,18 @@ Each source is a module of this package (one table each) holding:
 * ``EXPECTED``: per data row, what a person reads off it, in the product's field keys
   (lib.domain.fields); ``None`` for a row that is not a project (合计/小计), which the
   reader must skip. Computed by hand from the published text, never from the reader.
+
+Aggregate sources (``KIND = "aggregate"``) are kept apart in ``AGGREGATE`` (never in ``ALL``, which
+the ledger reader is held to). They carry ``WITHIN``, the adcode of the area the table covers
+(``"100000"`` for the whole country), and their ``EXPECTED`` rows name the region by adcode
+(``"region"``; a name that is no division, 兵团 or 开发区, stays the name with ``"zone": True``),
+mark stated totals with ``"total": True``, and give each figure in the product's units
+(households in 户 even where the table prints 万户, areas in 万m², money in 万元, rates as
+percent numbers: 95.33% → 95.33). Keys: plan tables use the metric keys of
+``lib.domain.vocabulary.METRICS`` (communities, households, buildings, floor_area_wan_m2,
+investment_wan, projects); progress tables ``planned_<metric>``/``started_<metric>``,
+``planned_investment_wan``, ``invested_wan`` and the rates ``start_rate``, ``start_rate_households``,
+``invest_rate``. A rate printed as words (全部开工: at least 100%) has no number and is left out.
 
 ``build_xlsx(entry)`` lays a source out as the office's spreadsheet would be: title rows
 merged across the table, the header (merged where the source merges it), then the rows.
@@ -41,7 +54,9 @@ def _modules() -> list[ModuleType]:
     return found
 
 
-ALL: list[ModuleType] = _modules()
+_EVERY: list[ModuleType] = _modules()
+ALL: list[ModuleType] = [m for m in _EVERY if m.KIND != "aggregate"]
+AGGREGATE: list[ModuleType] = [m for m in _EVERY if m.KIND == "aggregate"]
 
 
 def slug(entry: ModuleType) -> str:
@@ -55,6 +70,11 @@ def width(entry: ModuleType) -> int:
 def layout(entry: ModuleType) -> tuple[tuple[str | None, ...], ...]:
     """The header as published, for counting distinct layouts."""
     return tuple(tuple(row) for row in entry.HEADER)
+
+
+def layouts() -> set[tuple[tuple[str | None, ...], ...]]:
+    """Every distinct published header, ledgers and aggregate tables alike."""
+    return {layout(e) for e in _EVERY}
 
 
 def first_data_row(entry: ModuleType) -> int:
