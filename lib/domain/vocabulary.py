@@ -7,6 +7,7 @@ name as the documents write it. Nothing here touches the store.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -22,14 +23,50 @@ class Stage:
 
 # A community moves forward through these stages (domain.md, "Stages").
 # The rank is what the store keeps: "started" means rank >= STARTED.
+#
+# The words offices write for them (a stage cell is read through `stage_from_text`):
+#
+# | stage    | words accepted                                                                        |
+# |----------|---------------------------------------------------------------------------------------|
+# | 储备     | 储备, 项目储备, 储备库, 入库, 已入库, 纳入储备                                        |
+# | 计划     | 计划, 列入计划, 已列入计划, 年度计划, 未开工, 尚未开工, 待开工, 拟开工                 |
+# | 前期     | 前期, 前期工作, 前期手续, 前期准备, 设计, 方案设计, 设计中, 施工图设计, 审批, 立项,    |
+# |          | 已立项, 招标, 招投标, 招标中, 正在招标, 已招标, 方案编制                              |
+# | 开工     | 开工, 已开工, 新开工, 在建, 施工中, 正在施工, 施工, 建设中, 正在建设, 在施, 开工建设, |
+# |          | 进场施工, 已进场, 续建                                                                |
+# | 完工     | 完工, 已完工, 主体完工, 竣工, 已竣工, 完成, 已完成, 施工完成, 改造完成, 完工待验收,     |
+# |          | 待验收                                                                                |
+# | 验收     | 验收, 已验收, 竣工验收, 已竣工验收, 通过验收, 验收通过, 交付, 已交付, 交付使用         |
+# | 长效管理 | 长效管理, 长效, 长效管护, 物业管理, 已移交, 移交管理, 后期管理                         |
+#
+# Before matching, a cell is normalised: full-width letters and brackets (NFKC), spaces
+# removed, a trailing 。；; or ! dropped, a leading 项目/工程/小区 ("工程已开工") and a trailing
+# 阶段 ("施工阶段") taken off. The stage's code or English name (started, Started) is accepted
+# too. Rules chosen where a word could mean two things:
+# * 未开工 / 尚未开工 / 待开工 say only "not started": read as 计划 (the community is in the
+#   year's plan). A community already further (前期) is not sent back by it: see
+#   NOT_STARTED_WORDS (the upload checks keep the later stage).
+# * 主体完工 (the main works finished) counts as 完工: the programme's 完工 is the works done;
+#   待验收 (finished, awaiting acceptance) is 完工 as well, not 验收.
+# * 交付 / 交付使用 (handed over for use) follows acceptance: 验收.
+# * Not accepted, because they do not say which stage: 基本完工, 部分完工, 部分开工, 停工, 暂缓,
+#   待定, and sentences ("主体完工，正在进行附属工程"). They are refused with the accepted words
+#   (`stage_refusal`), never guessed.
 STAGES: tuple[Stage, ...] = (
-    Stage(0, "pool", "储备", "In pool", ("项目储备", "储备库", "入库")),
-    Stage(1, "plan", "计划", "Planned", ("列入计划", "年度计划", "未开工")),
-    Stage(2, "prep", "前期", "Design & approval", ("前期工作", "设计", "审批", "招标", "前期手续", "方案设计")),
-    Stage(3, "started", "开工", "Started", ("已开工", "在建", "施工中", "新开工", "正在施工")),
-    Stage(4, "finished", "完工", "Works finished", ("已完工", "竣工", "已竣工", "完成")),
-    Stage(5, "accepted", "验收", "Accepted", ("已验收", "竣工验收", "通过验收")),
-    Stage(6, "managed", "长效管理", "Long-term management", ("长效", "物业管理", "已移交", "移交管理")),
+    Stage(0, "pool", "储备", "In pool", ("项目储备", "储备库", "入库", "已入库", "纳入储备")),
+    Stage(1, "plan", "计划", "Planned", ("列入计划", "已列入计划", "年度计划", "未开工", "尚未开工", "待开工",
+                                         "拟开工")),
+    Stage(2, "prep", "前期", "Design & approval", ("前期工作", "前期手续", "前期准备", "设计", "方案设计", "设计中",
+                                                   "施工图设计", "审批", "立项", "已立项", "招标", "招投标", "招标中",
+                                                   "正在招标", "已招标", "方案编制")),
+    Stage(3, "started", "开工", "Started", ("已开工", "新开工", "在建", "施工中", "正在施工", "施工", "建设中",
+                                            "正在建设", "在施", "开工建设", "进场施工", "已进场", "续建")),
+    Stage(4, "finished", "完工", "Works finished", ("已完工", "主体完工", "竣工", "已竣工", "完成", "已完成",
+                                                    "施工完成", "改造完成", "完工待验收", "待验收")),
+    Stage(5, "accepted", "验收", "Accepted", ("已验收", "竣工验收", "已竣工验收", "通过验收", "验收通过", "交付",
+                                              "已交付", "交付使用")),
+    Stage(6, "managed", "长效管理", "Long-term management", ("长效", "长效管护", "物业管理", "已移交", "移交管理",
+                                                            "后期管理")),
 )
 STAGE_BY_RANK = {s.rank: s for s in STAGES}
 STAGE_BY_CODE = {s.code: s for s in STAGES}
@@ -37,14 +74,54 @@ STARTED = STAGE_BY_CODE["started"].rank
 FINISHED = STAGE_BY_CODE["finished"].rank
 ACCEPTED = STAGE_BY_CODE["accepted"].rank
 
+# Words that say only "not started yet": read as 计划, but a community already in 前期 keeps it.
+NOT_STARTED_WORDS = frozenset({"未开工", "尚未开工", "待开工"})
 
-def stage_from_text(text: str) -> Stage | None:
-    """The stage a spreadsheet cell names (储备, 已开工, 竣工 ...), or None."""
-    t = (text or "").strip()
-    for s in STAGES:
-        if t in (s.zh, s.code, s.en) or t in s.aliases:
-            return s
-    return None
+_STAGE_INDEX: dict[str, Stage] = {}
+for _s in STAGES:
+    for _w in (_s.zh, _s.code, _s.en.lower(), *_s.aliases):
+        if _STAGE_INDEX.setdefault(_w, _s) is not _s:
+            raise AssertionError(f"stage word {_w} means two stages")
+_STAGE_PREFIXES = ("项目", "工程", "小区")
+_STAGE_STRIP = re.compile(r"[\s\u3000\xa0]+|[。；;!！.，,]+$")
+# Words shown when a cell names no stage: each stage, then the common other ways to write them.
+STAGE_WORDS_SHOWN = ("未开工", "在建", "施工中", "主体完工", "已完工", "竣工", "已验收", "交付")
+
+
+def _stage_key(text: str) -> str:
+    t = unicodedata.normalize("NFKC", text or "")
+    t = _STAGE_STRIP.sub("", t)
+    return t.lower() if t.isascii() else t
+
+
+def stage_from_text(text: str | None) -> Stage | None:
+    """The stage a spreadsheet cell names (储备, 已开工, 在建, 竣工, 交付 ...), or None; the words and
+    the rules are in the table above."""
+    t = _stage_key(text or "")
+    if not t:
+        return None
+    hit = _STAGE_INDEX.get(t)
+    if hit is None and t.endswith("阶段") and len(t) > 2:
+        t = t[:-2]
+        hit = _STAGE_INDEX.get(t)
+    if hit is None and t.startswith(_STAGE_PREFIXES) and len(t) > 2:
+        hit = _STAGE_INDEX.get(t[2:])
+    return hit
+
+
+def stage_words() -> tuple[str, ...]:
+    """Every word `stage_from_text` accepts as written in a cell (codes and English names aside)."""
+    return tuple(w for s in STAGES for w in (s.zh, *s.aliases))
+
+
+def stage_hint() -> str:
+    """The words to write in a stage cell: 请填写：储备、计划、…（也可写未开工、在建、…等）."""
+    return f"请填写：{'、'.join(s.zh for s in STAGES)}（也可写{'、'.join(STAGE_WORDS_SHOWN)}等）"
+
+
+def stage_refusal(text: str) -> str:
+    """What is wrong with a stage cell that names no stage, and the words to write instead (one sentence)."""
+    return f"“{text}”不是可识别的阶段，{stage_hint()}。"
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from typing import Any, Iterator
 from lib.domain import fields
 from lib.uploads.files import RawSheet, column_letter
 from lib.uploads.values import (UNIT_TOKENS, UNIT_TOKENS_LONGEST_FIRST, ValueParseError, cell_text,
-                                extract_report_date, normalize_text, parse_date)
+                                extract_report_date, normalize_text, parse_date, year_in_title)
 
 HEADER_SCAN_ROWS = 15
 
@@ -275,18 +275,25 @@ def table_money_unit(raw: RawSheet, header: Header) -> str | None:
     return None
 
 
-def title_report_date(raw: RawSheet, header: Header) -> dt.date | None:
-    """The report date a title row gives: 填报日期：2021年6月18日, or 填报日期 in one cell and the date in the next."""
+def title_year(raw: RawSheet, header: Header) -> int | None:
+    """The one year the rows above the header name (舒城县2022年…项目表); None for none or several."""
+    years = {y for values in _title_rows(raw, header) for v in values if (y := year_in_title(v)) is not None}
+    return years.pop() if len(years) == 1 else None
+
+
+def title_report_date(raw: RawSheet, header: Header, year: int | None = None) -> dt.date | None:
+    """The report date a title row gives: 填报日期：2021年6月18日, 截至2022年5月底 (the month's last day),
+    截至6月18日 with the year from `year`, or 填报日期 in one cell and the date in the next."""
     for values in _title_rows(raw, header):
         for i, v in enumerate(values):
-            d = extract_report_date(v)
+            d = extract_report_date(v, year=year)
             if d:
                 return d
             label = re.sub(r"\s+", "", unicodedata.normalize("NFKC", cell_text(v) or ""))
             if _REPORT_DATE_LABEL_RE.fullmatch(label):
                 nxt = next((x for x in values[i + 1:] if cell_text(x) is not None), None)
                 try:
-                    d = parse_date(nxt, epoch=raw.epoch)
+                    d = parse_date(nxt, epoch=raw.epoch, year=year)
                 except ValueParseError:
                     d = None
                 if d:

@@ -48,16 +48,16 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from lib.domain import fields
+from lib.domain import fields, vocabulary
 from lib.domain.fields import KIND_LABELS_ZH, KINDS, PROGRESS_FIELDS, REGISTER_FIELDS, FieldType
 from lib.uploads.files import FileProblem, RawSheet, column_letter, detect_format, load
 from lib.uploads.headers import (HEADER_SCAN_ROWS, PROGRESS_MARKERS, REGISTER_MARKERS, SEQ_FIELD, ColumnMap, Header,
                                  detect_kind, find_header, is_instruction_sheet, match_header, normalize_header,
-                                 table_money_unit, title_report_date)
+                                 table_money_unit, title_report_date, title_year)
 from lib.uploads.values import (AREA_UNITS, MONEY_UNITS, UNIT_TOKENS, ExcelError, ValueParseError, cell_text,
                                 extract_report_date, format_number, is_month_only, normalize_text, parse_bool,
                                 parse_date, parse_int, parse_number, parse_percent, parse_quantity,
-                                resolve_percent_column)
+                                resolve_percent_column, year_in_title)
 
 __all__ = [
     "REGISTER_FIELDS",
@@ -173,8 +173,9 @@ class _SheetReader:
     """One sheet below its header: the columns kept, then each data row parsed, with issues and notes."""
 
     def __init__(self, raw: RawSheet, header: Header, kind: str, issues: list[Issue], notes: list[str],
-                 table_money_unit: str | None):
+                 table_money_unit: str | None, year: int | None = None):
         self.raw = raw
+        self.year = year  # for dates written without one (3月底, 6月25日前)
         self.header = header
         self.kind = kind
         self.issues = issues
@@ -377,6 +378,11 @@ class _SheetReader:
                 if isinstance(value, ExcelError):
                     raise ValueParseError(f"是Excel错误值 {value.text}", "请检查该单元格的公式")
                 parsed: Any = normalize_text(value)
+                if fld == "stage" and parsed is not None:  # the office's word -> the domain's stage
+                    stage = vocabulary.stage_from_text(parsed)
+                    if stage is None:
+                        raise ValueParseError("不是可识别的阶段", vocabulary.stage_hint())
+                    parsed = stage.zh
             elif ftype == "int":
                 if fld == "year_built" and isinstance(value, (dt.date, dt.datetime)):
                     parsed = value.year
@@ -394,7 +400,7 @@ class _SheetReader:
                 return pct
             elif ftype == "date":
                 allow_month = fields.get(fld).allow_month
-                parsed = parse_date(value, allow_month=allow_month, epoch=self.raw.epoch)
+                parsed = parse_date(value, allow_month=allow_month, epoch=self.raw.epoch, year=self.year)
                 if allow_month and parsed is not None and text and is_month_only(text):
                     self.month_only_cols.add(fld)
             elif ftype == "bool":
@@ -457,12 +463,14 @@ def _fail(result: ReadResult, message: str) -> None:
 
 
 def read_workbook(data: bytes, filename: str, *, max_bytes: int = 20 * 1024 * 1024, max_rows: int = 50_000,
-                  kind: str | None = None, engine: str = "calamine") -> ReadResult:
+                  kind: str | None = None, year: int | None = None, engine: str = "calamine") -> ReadResult:
     """Read an uploaded ledger (xlsx/xlsm/xls/csv) into rows of canonical fields.
 
     ``kind`` forces "register" (项目台账) or "progress" (进度填报); None detects
     it.  Never raises for a bad file: file-level problems are error issues
-    with ``sheet=None``.  ``engine`` reads xlsx cells with "calamine" (the default)
+    with ``sheet=None``.  ``year`` is the year of dates written without one
+    (``3月底``, ``6月25日前``, a title's ``截至5月末``) when the sheet's title names
+    none: the programme's year (a title's own year wins; then the file name's).  ``engine`` reads xlsx cells with "calamine" (the default)
     or "openpyxl" (bench/upload.py compares the two).
     """
     if kind not in (None, *KINDS):
@@ -472,7 +480,7 @@ def read_workbook(data: bytes, filename: str, *, max_bytes: int = 20 * 1024 * 10
         raws = _open(result, data, filename, max_bytes, max_rows, engine)
         found = _tables(result, raws)
         _decide_kind(result, found, kind)
-        _read_tables(result, found, max_rows)
+        _read_tables(result, found, max_rows, year if year is not None else year_in_title(filename))
     except _Stop:
         result.sheets = []
     return result
@@ -581,12 +589,15 @@ def _decide_kind(result: ReadResult, found: list[tuple[RawSheet, Header]], kind:
                         f"{'、'.join(FIELD_LABELS_ZH[f] for f in reason_fields[:4])}等列）。")
 
 
-def _read_tables(result: ReadResult, found: list[tuple[RawSheet, Header]], max_rows: int) -> None:
-    """Every data row of every sheet, at most `max_rows` in all; the report date from the title rows."""
+def _read_tables(result: ReadResult, found: list[tuple[RawSheet, Header]], max_rows: int,
+                 year: int | None = None) -> None:
+    """Every data row of every sheet, at most `max_rows` in all; the report date from the title rows.
+    `year`: for dates written without one, where the sheet's title names no year."""
     budget = max_rows
     for raw, header in found:
+        sheet_year = title_year(raw, header) or year
         reader = _SheetReader(raw, header, result.kind, result.issues, result.notes,
-                              table_money_unit(raw, header))
+                              table_money_unit(raw, header), sheet_year)
         reader.resolve_columns(unit_row=header.row + header.nrows)
         rows = reader.read_rows(budget)
         if rows is None:
@@ -603,7 +614,7 @@ def _read_tables(result: ReadResult, found: list[tuple[RawSheet, Header]], max_r
                                     if c.field != SEQ_FIELD},
                            rows=rows, header_rows=header.nrows, kind=result.kind)
         result.sheets.append(table)
-        d = title_report_date(raw, header)
+        d = title_report_date(raw, header, sheet_year)
         if d and result.report_date is None:
             result.report_date = d
         elif d and d != result.report_date:

@@ -11,6 +11,7 @@ are refused, Excel serials use the workbook's epoch.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import math
 import re
@@ -210,6 +211,17 @@ _DATE_FULL_RE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,
 _DATE_MONTH_RE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?(份)?$")
 _DATE_COMPACT_RE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _TIME_SUFFIX_RE = re.compile(r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)$")
+# The phrases offices write (see parse_date): [2022年]3月底, [2022年]6月25日[前], 6月中旬, 2022年底.
+_DATE_PHRASE_RE = re.compile(
+    r"^(?:(\d{4})\s*(?:年|[-/.](?=\s*\d{1,2}\s*月)))?\s*(\d{1,2})\s*月(?:份)?\s*"
+    r"(?:(\d{1,2})\s*[日号]|(底|末|上旬|中旬|下旬))?$")
+_YEAR_END_RE = re.compile(r"^(?:(\d{4})\s*年)?\s*年?(底|末)$")
+_BY_SUFFIX_RE = re.compile(r"(?<!前)(?:之前|以前|前)(?:完成|完工|竣工|开工|交付|验收)?$")
+# Words that make a time phrase uncertain: refused, never guessed.
+_VAGUE_RE = re.compile(r"前后|左右|约|大约|大概|预计|预期|力争|争取|待定|未定|待确定|不详|不确定|待|初|上半年|下半年|"
+                       r"年中|季度|至|到|~|～|—|或|[-/]\s*\d{1,2}\s*月")
+# When a period stands for a day (the rule of each phrase):
+_PERIOD_DAY = {"上旬": 10, "中旬": 20}  # 下旬, 底, 末: the month's last day
 
 
 def _make_date(y: int, m: int, d: int) -> dt.date:
@@ -221,6 +233,10 @@ def _make_date(y: int, m: int, d: int) -> dt.date:
         raise ValueParseError("不是存在的日期", "请检查月份和日期，如 2021年6月18日") from None
 
 
+def _last_day(y: int, m: int) -> int:
+    return calendar.monthrange(y, m)[1] if 1 <= m <= 12 else 31
+
+
 def _serial_to_date(serial: float, epoch: dt.date) -> dt.date:
     day = epoch + dt.timedelta(days=int(math.floor(serial)))
     if not (_MIN_YEAR <= day.year <= _MAX_YEAR):
@@ -228,12 +244,58 @@ def _serial_to_date(serial: float, epoch: dt.date) -> dt.date:
     return day
 
 
-def parse_date(value: Any, *, allow_month: bool = False, epoch: dt.date = EXCEL_EPOCH_1900) -> dt.date | None:
+def _phrase_date(s: str, year: int | None, allow_month: bool) -> dt.date | None:
+    """A date phrase (3月底, 6月25日, 2022年5月下旬, 2022年底) as a day by the rules of parse_date;
+    None when `s` is not such a phrase."""
+    m = _YEAR_END_RE.match(s)
+    if m:
+        y = int(m.group(1)) if m.group(1) else year
+        if y is None:
+            raise ValueParseError("没有写年份", "请写明年份，如 2022年12月31日")
+        return _make_date(y, 12, 31)
+    m = _DATE_PHRASE_RE.match(s)
+    if not m:
+        return None
+    y = int(m.group(1)) if m.group(1) else year
+    month = int(m.group(2))
+    if y is None:
+        raise ValueParseError("没有写年份", "请写明年份，如 2022年6月25日")
+    if not 1 <= month <= 12:
+        raise ValueParseError("不是存在的日期", "请检查月份，如 2022年6月25日")
+    if m.group(3):
+        return _make_date(y, month, int(m.group(3)))
+    period = m.group(4)
+    if period:
+        return _make_date(y, month, _PERIOD_DAY.get(period) or _last_day(y, month))
+    if not allow_month:
+        raise ValueParseError("只有年月，没有具体日期", "请填写到日，如 2021年6月18日")
+    return _make_date(y, month, 1)
+
+
+def parse_date(value: Any, *, allow_month: bool = False, epoch: dt.date = EXCEL_EPOCH_1900,
+               year: int | None = None) -> dt.date | None:
     """Read a date: ``2021.06.18``, ``2021/6/18``, ``2021-06-18``,
     ``2021年6月18日``, ``20210618``, an Excel serial (1900 system unless
     ``epoch`` says otherwise), a datetime cell.  Year-month only
-    (``2021年6月``) gives the 1st of the month when ``allow_month`` else an
-    error.  Two-digit years, years outside 1950-2100 -> ValueParseError."""
+    (``2021年6月``, ``2022.6``) gives the 1st of the month when ``allow_month`` else an
+    error.  Two-digit years, years outside 1950-2100 -> ValueParseError.
+
+    The phrases offices write, each standing for one day by a fixed rule:
+
+    =====================  ==============================================
+    ``2022年3月底``, ``3月末``  the month's last day (2022-03-31)
+    ``6月上旬``             the 10th
+    ``6月中旬``             the 20th
+    ``6月下旬``             the month's last day
+    ``6月25日前``, ``6月底前``  that day (前/之前/以前 = by that day; a trailing
+                            完成/完工/开工 after 前 is dropped)
+    ``2022年底``, ``年底``    December 31
+    =====================  ==============================================
+
+    A phrase without a year (``3月底``, ``6月25日``) takes ``year`` (the reader's
+    year hint: the title's year, the programme's); without one it is refused.
+    Uncertain phrases (``年底前后``, ``6月左右``, ``待定``, ``预计6月``, ``6月初``,
+    ranges ``3月-6月``, ``上半年``) are refused with a reason, never guessed."""
     if value is None:
         return None
     if isinstance(value, dt.date):  # a datetime too
@@ -248,7 +310,7 @@ def parse_date(value: Any, *, allow_month: bool = False, epoch: dt.date = EXCEL_
         text = format_number(value)
         if re.fullmatch(r"\d{4}\.1", text):
             raise ValueParseError("无法确定是1月还是10月", "请按“2021年10月18日”的格式填写完整日期")
-        return parse_date(text, allow_month=allow_month, epoch=epoch)
+        return parse_date(text, allow_month=allow_month, epoch=epoch, year=year)
     s = unicodedata.normalize("NFKC", str(value)).translate(_INVISIBLE).strip()
     if not s or s in EMPTY_MARKERS:
         return None
@@ -265,12 +327,25 @@ def parse_date(value: Any, *, allow_month: bool = False, epoch: dt.date = EXCEL_
         return _serial_to_date(float(s), epoch)
     if re.fullmatch(r"\d{2}[-/.年]\d{1,2}[-/.月]\d{1,2}日?", s):
         raise ValueParseError("的年份只有两位，无法确定", "请写四位年份，如 2021年6月18日")
+    compact = re.sub(r"\s+", "", s)
+    by = _BY_SUFFIX_RE.search(compact)
+    base = compact[: by.start()] if by else compact
+    if by:  # "6月25日前": the day itself
+        m = _DATE_FULL_RE.match(base) or _DATE_COMPACT_RE.match(base)
+        if m:
+            return _make_date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    day = _phrase_date(base, year, allow_month)
+    if day is not None:
+        return day
+    if _VAGUE_RE.search(compact):
+        raise ValueParseError("是不确定的时间，无法换算为日期", "请填写具体日期，如 2022年6月25日")
     raise ValueParseError("无法识别为日期", "请填写日期，如 2021年6月18日 或 2021-06-18")
 
 
 def is_month_only(text: str) -> bool:
-    """A date written as a year and a month only (``2021年6月``)."""
-    return bool(_DATE_MONTH_RE.match(unicodedata.normalize("NFKC", text).strip()))
+    """A date written as a year and a month only (``2021年6月``, ``6月`` with the year from the hint)."""
+    t = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text).strip())
+    return bool(_DATE_MONTH_RE.match(t) or re.fullmatch(r"\d{1,2}月份?", t))
 
 
 _TRUE_WORDS = {"是", "y", "yes", "√", "✓", "✔", "1", "true", "有", "对"}
@@ -295,23 +370,40 @@ def parse_bool(value: Any) -> bool | None:
     raise ValueParseError("无法识别为“是”或“否”", "请填写“是”或“否”")
 
 
+_REPORT_DATE_LABELS = (r"填报日期|填报时间|统计截止日期|截止日期|截至日期|统计日期|统计时间|报送日期|报送时间|"
+                       r"数据截至|数据截止|截止时间|截至时间|截止到|截至到|统计至|截至|截止")
 _REPORT_DATE_RE = re.compile(
-    r"(填报日期|统计截止日期|截止日期|截至日期|统计日期|报送日期|数据截至|截止时间|截至时间|截至|截止)"
-    r"\s*[:：]?\s*(\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*[日号]?|\d{8})")
+    r"(" + _REPORT_DATE_LABELS + r")\s*[:：]?\s*"
+    r"(\d{8}|(?:\d{4}\s*[-/.年]\s*)?\d{1,2}\s*(?:[-/.月]\s*(?:\d{1,2}\s*[日号]?|底|末|上旬|中旬|下旬)?)?|(?:\d{4}\s*年)?年?底)")
 
 
-def extract_report_date(text: Any) -> dt.date | None:
+def extract_report_date(text: Any, year: int | None = None) -> dt.date | None:
     """Find a 填报日期/截至 date in a title line: ``"填报单位：城东区住建局
-    填报日期：2021年6月18日"`` or ``"（截至2021年6月18日）"`` -> date."""
+    填报日期：2021年6月18日"``, ``"（截至2021年6月18日）"``, ``"截至2022年5月底"`` (the
+    month's last day), ``"截至6月18日"`` (the year from `year`) -> date.  A phrase that
+    names no single day (``截至2022年5月``, ``截至年底前后``) gives None: never guessed."""
     s = cell_text(text)
     if not s:
         return None
     s = unicodedata.normalize("NFKC", s)
-    m = _REPORT_DATE_RE.search(s)
-    if not m:
-        return None
-    try:
-        return parse_date(m.group(2))
-    except ValueParseError:
-        return None
+    for m in _REPORT_DATE_RE.finditer(s):
+        phrase = m.group(2).strip()
+        rest = s[m.end():m.end() + 2]
+        if not phrase or re.match(r"\s*(前后|左右|或)", rest):
+            continue
+        try:
+            return parse_date(phrase, year=year)
+        except ValueParseError:
+            continue
+    return None
 
+
+def year_in_title(text: Any) -> int | None:
+    """The one year a title names (``舒城县2022年城镇老旧小区改造项目表`` -> 2022); None when it
+    names none or several (``2021-2022年``)."""
+    s = cell_text(text)
+    if not s:
+        return None
+    years = {int(y) for y in re.findall(r"(?<!\d)((?:19|20)\d{2})(?!\d)", unicodedata.normalize("NFKC", s))}
+    years = {y for y in years if _MIN_YEAR <= y <= _MAX_YEAR}
+    return years.pop() if len(years) == 1 else None
