@@ -34,7 +34,9 @@ from lib.samples import demo
 from lib.samples import synth
 from lib.store import backup
 from lib.store.engine import open_store
+from lib.uploads import aggregate
 from lib.uploads import ingest
+from lib.uploads import targets
 from lib.uploads import templates
 
 log = logging.getLogger("lib.cli")
@@ -170,6 +172,19 @@ def cmd_import(args):
     if not args.dry_run:
         _refuse_public(args)
     actor = _actor(store, args.user)
+    prog = metrics.get_programme(store, args.programme)
+    if args.kind in (None, "aggregate") and (args.kind == "aggregate" or
+                                             aggregate.looks_like(data, path.name, prog.region_adcode)):
+        out = aggregate.import_aggregate(store, data, path.name, prog.id, actor=actor, as_of=args.as_of,
+                                         dry_run=args.dry_run)
+        emit(out)
+        if out["status"] == "rejected":
+            say(f"文件未导入：发现 {len(out['errors'])} 处错误，数据库未做任何修改。")
+            raise SystemExit(1)
+        say({"committed": f"已导入第 {out.get('upload_id')} 号批次：{out['accepted']} 个地区的进度合计。",
+             "dry-run": f"检查通过（未写入）：{out['accepted']} 个地区。",
+             "unchanged": "内容未变化，未做任何修改。"}.get(out["status"], out["status"]))
+        return
     fn = ingest.check if args.dry_run else ingest.commit
     pv = fn(store, data, path.name, args.programme, actor=actor, county=args.county, as_of=args.as_of,
             kind=args.kind)
@@ -181,6 +196,26 @@ def cmd_import(args):
     say({"committed": f"已导入第 {pv.upload_id} 号批次：{pv.accepted} 行。",
          "dry-run": f"检查通过（未写入）：{pv.rows} 行，{len(pv.warnings)} 条提示。",
          "unchanged": "内容未变化，未做任何修改。"}.get(out["status"], out["status"]))
+
+
+def cmd_targets(args):
+    path = Path(args.file)
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise UserError(f"无法读取文件 {path}：{e.strerror}。", f"Cannot read {path}.") from None
+    if not args.dry_run:
+        _refuse_public(args)
+    store = _store(args, write=not args.dry_run)
+    out = targets.import_targets(store, data, path.name, args.programme, actor=_actor(store, args.user),
+                                 dry_run=args.dry_run)
+    emit(out)
+    if out["status"] == "rejected":
+        say(f"目标表未导入：发现 {len(out['errors'])} 处问题，数据库未做任何修改。")
+        raise SystemExit(1)
+    gaps = [g for g in out["gaps"] if g["within_rounding"]]
+    say(("检查通过（未写入）" if out["status"] == "dry-run" else "已导入") +
+        f"：{out['accepted']} 个地区的 {len(out['targets'])} 项目标" + (f"，{len(gaps)} 处合计与各行相差在四舍五入范围内" if gaps else "") + "。")
 
 
 def cmd_rollback(args):
@@ -478,9 +513,19 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--county", help="the uploading county (adcode or name)")
     s.add_argument("--as-of", dest="as_of", help="report date YYYY-MM-DD (default: 填报日期 in the sheet)")
     s.add_argument("--user", help="acting user (default: system)")
-    s.add_argument("--kind", choices=("register", "progress"))
+    s.add_argument("--kind", choices=("register", "progress", "aggregate"),
+                   help="default: detected (aggregate = a table of totals per county or prefecture)")
     s.add_argument("--dry-run", action="store_true", help="check only, write nothing")
     s.set_defaults(func=cmd_import)
+
+    s = sub.add_parser("targets", help="targets from a published 分县/分市 plan table")
+    ts = s.add_subparsers(dest="targets_command", required=True, parser_class=_Parser)
+    c = ts.add_parser("import", help="read a plan table in its published layout and set the targets it states")
+    c.add_argument("file")
+    c.add_argument("--programme", required=True)
+    c.add_argument("--dry-run", action="store_true", help="check only, write nothing")
+    c.add_argument("--user", help="acting administrator (default: system)")
+    c.set_defaults(func=cmd_targets)
 
     s = sub.add_parser("rollback", help="undo an accepted upload as a whole (admin)")
     s.add_argument("upload", type=int)

@@ -24,7 +24,8 @@ from lib.domain import fields
 from lib.domain import vocabulary
 from lib.domain import regions
 from lib.domain.errors import NotFound, UserError
-from lib.store.models import Programme, ProgressReport, Project, Target
+from lib.store.models import AggregateReport, Programme, ProgressReport, Project, Target
+from lib.figures import reported as reported_figures
 from lib.figures import rollups
 from lib.figures.asof import (REGISTER_FIELDS, SUM_COLUMNS, county_figures_query, latest_report_id, region_filter,
                               report_dates_query)
@@ -84,8 +85,10 @@ def default_as_of(store: Store, programme: Programme) -> date:
         latest = rollups.latest_week(s, programme.id) if rollups.usable(s, programme.id) else s.scalar(select(func.max(ProgressReport.report_date))
                           .join(Project, Project.id == ProgressReport.project_id)
                           .where(Project.programme_id == programme.id, ProgressReport.active.is_(True)))
-    if latest:
-        return latest
+        agg = s.scalar(select(func.max(AggregateReport.report_date))
+                       .where(AggregateReport.programme_id == programme.id, AggregateReport.active.is_(True)))
+    if latest or agg:
+        return max(d for d in (latest, agg) if d)
     today = clock.today()
     return min(today, date(programme.year_end, 12, 31))
 
@@ -222,17 +225,48 @@ def summary(store: Store, programme_id: int | str, region: str | None = None,
                        f"{region} is outside the programme's scope.")
     day = parse_date(as_of) or default_as_of(store, prog)
     figs = county_figures(store, prog.id, day, region if region != prog.region_adcode else None)
-    targets = _Targets(explicit_targets(store, prog.id))
+    with store.session() as s:
+        rep = reported_figures.reported(s, prog.id, day)
+    explicit = explicit_targets(store, prog.id)
+    for adcode, vals in rep.values.items():  # a reported plan (计划完成数) stands where no target was set
+        for k, metric in reported_figures.AS_TARGETS.items():
+            if vals.get(k) is not None and (adcode, metric) not in explicit:
+                explicit[(adcode, metric)] = vals[k]
+    targets = _Targets(explicit)
+    leaves = rep.leaves() if rep else set()
 
     def block(r: regions.Region) -> dict:
         sums = _sum_counties(figs, [c.adcode for c in regions.counties_in(r.adcode)])
-        return {"adcode": r.adcode, "name": r.name, "short_name": r.short_name, "level": r.level,
-                "totals": _totals(sums, targets, r.adcode)}
+        has_register = sums["reg_communities"] > 0 or sums["reported"] > 0
+        used = []
+        for leaf in sorted(leaves):
+            if leaf == r.adcode or regions.contains(r.adcode, leaf):
+                own = _sum_counties(figs, [c.adcode for c in regions.counties_in(leaf)])
+                if own["reg_communities"] > 0:
+                    continue  # the register counts; the report is shown beside it, never added
+                for col, v in rep.sums(leaf).items():
+                    sums[col] += v
+                used.append(leaf)
+        out = {"adcode": r.adcode, "name": r.name, "short_name": r.short_name, "level": r.level,
+               "totals": _totals(sums, targets, r.adcode),
+               "source": "both" if has_register and used else "reported" if used else
+               "register" if has_register else "none"}
+        if r.adcode in rep.values:
+            own_rep = {k: _num(v) for k, v in rep.values[r.adcode].items()}
+            out["reported"] = {"values": own_rep, "texts": rep.texts.get(r.adcode, {}),
+                               "date": rep.dates[r.adcode].isoformat()}
+            if has_register:
+                reg_sums = _sum_counties(figs, [c.adcode for c in regions.counties_in(r.adcode)])
+                out["reported"]["difference"] = {
+                    k: _num(reg_sums[col] - float(rep.values[r.adcode][k]))
+                    for k, col in reported_figures.AS_SUMS.items() if rep.values[r.adcode].get(k) is not None}
+        return out
 
     top = block(reg)
     return {"programme": prog.id, "programme_name": prog.name, "as_of": day.isoformat(),
             "expected_share": round(expected_share(prog, day), 4), "demo": prog.is_demo,
-            **{k: top[k] for k in ("adcode", "name", "short_name", "level")}, "totals": top["totals"],
+            **{k: top[k] for k in ("adcode", "name", "short_name", "level", "source")}, "totals": top["totals"],
+            **({"reported": top["reported"]} if "reported" in top else {}),
             "children": [block(c) for c in child_regions(region, by)]}
 
 
