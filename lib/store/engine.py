@@ -329,11 +329,14 @@ def open_store(url: str | None = None, *, read_only: bool | None = None, migrate
     key = (url, ro)
     with _lock:
         store = _stores.get(key)
-        if store is None:
+        fresh = store is None
+        if fresh:
             store = Store(url, read_only=ro, config=cfg)
             _stores[key] = store
     if migrate and not ro:
-        store.migrate()
+        store.migrate()  # loads the zones and aliases too
+    elif fresh:
+        store.load_local_regions()  # this store's zones and aliases, for every look-up by name
     return store
 
 

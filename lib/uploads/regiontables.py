@@ -279,10 +279,11 @@ def _find_header(raw: files.RawSheet, within: str) -> tuple[list[int], int, list
                         continue
                     cells = [raw.get(x, c) for x in data_rows if values.cell_text(raw.get(x, c))]
                     if cells:
-                        scores[c] = sum(_resolves(v, within) for v in cells) / len(cells)
-                if scores:
-                    c, sc = max(scores.items(), key=lambda kv: kv[1])
-                    if sc >= 0.5 or (region_cands and sc > 0):
+                        hits = sum(_resolves(v, within) for v in cells)
+                        scores[c] = (hits, hits / len(cells))
+                if scores:  # the most cells naming regions (城市 printed once loses to 县(市、区))
+                    c, (hits, share) = max(scores.items(), key=lambda kv: kv[1])
+                    if share >= 0.5 or (region_cands and hits > 0):
                         region_col = c
             if region_col is None:
                 continue
@@ -478,6 +479,8 @@ def resolve_rows(table: RegionTable, within: str) -> None:
             continue
         try:
             row.region = lookup(row.name, within).adcode
+            if row.region == within:  # "济南市" in a 济南 table: the whole, i.e. a total row
+                row.is_total = True
         except UserError as e:
             table.errors.append(Problem(row.sheet, row.row, _letter(table.region_column.index), row.label,
                                         f"第 {row.row} 行：{e.zh} 若这是开发区、新区等不属于行政区划的单位，请先在"
