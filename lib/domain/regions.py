@@ -290,6 +290,7 @@ class _State:
     exact: dict[str, list[str]]  # today's full names (by key) → codes
     names: dict[str, list[str]]  # today's names and aliases (by key) → codes
     former: dict[str, list[str]]  # former names (by key) → today's codes
+    alias_of: dict[str, set[str]]  # today's code → the store's aliases of it
 
 
 _state: _State | None = None
@@ -329,15 +330,17 @@ def _build(loc: _Local) -> _State:
         _index(exact, r.name, r.adcode)
         for a in aliases(r):
             _index(names, a, r.adcode)
+    alias_of: dict[str, set[str]] = {}
     for name, code in loc.aliases:
         _index(names, name, base.old_code.get(code, code))
+        alias_of.setdefault(base.old_code.get(code, code), set()).add(name)
     former: dict[str, list[str]] = {}
     for code, olds in base.old_names.items():
         for n in olds:
             for a in _name_forms(n):
                 _index(former, a, code)
     st = _State(loc, regions, {k: sorted(v) for k, v in kids.items()}, {k: sorted(v) for k, v in idx.items()},
-                exact, names, former)
+                exact, names, former, alias_of)
     with _lock:
         if _local is loc:
             _state = st
@@ -545,7 +548,7 @@ def resolve(name: str, within: str | None = None, level: str | None = None) -> R
     hits = found(st.exact) or found(st.names)
     # A name may also be written with its parent in front: 西宁市城东区, 海东市平安区.
     if not hits:
-        hits = _with_parent(keys, st, in_scope, lambda r: {r.name})
+        hits = _with_parent(keys, st, in_scope, lambda r: {r.name} | st.alias_of.get(r.adcode, set()))
     # Former names come last: 茌平县 means 茌平区 unless a region of today is called so.
     if not hits:
         hits = found(st.former)

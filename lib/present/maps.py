@@ -5,6 +5,9 @@ style served by Streamlit's static serving (`static/blank.json`), so no
 request leaves the server. `BASEMAP_STYLE_URL` swaps in a real tile basemap.
 Colours: a sequential blue scale in five classes of the rate (colour-blind
 safe), grey for "no target"; the legend is built from the same breaks.
+A unit without a boundary (a zone such as 德州经济技术开发区, a division newer than the
+boundary data such as 白杨市) is drawn as a point in the same layer when it has lon/lat,
+and otherwise listed in `fc["unplaced"]` for the caption (`unplaced_note`).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from shapely.geometry import mapping
 
 from lib.domain import regions
 from lib.domain import vocabulary
+from lib.domain.text import Text
 from lib.office import fmt
 from lib.present.i18n import stage_name, t
 
@@ -25,6 +29,7 @@ BLANK_STYLE = "app/static/blank.json"
 BREAKS = (0.0, 0.2, 0.4, 0.6, 0.8)  # lower bounds of the five classes; the last is "80% and above"
 COLOURS = ("#deebf7", "#9ecae1", "#6baed6", "#3182bd", "#08519c")
 NO_DATA = "#d9d9d9"
+POINT_RADIUS_PX = (6, 14)  # a unit drawn as a point: its circle's smallest and largest size on screen
 OUTLINE = [90, 90, 90, 200]
 STAGE_COLOURS = {  # community points: orange before start, blues after (Okabe-Ito)
     "before": "#E69F00", "started": "#56B4E9", "finished": "#0072B2", "accepted": "#009E73",
@@ -71,23 +76,47 @@ def county_features(rows: list[dict], stat: str, metric: str, lang: str = "zh",
     """
     unit = t(f"figure.unit.{metric}", lang)
     stat_label = t(f"chart.rate.{stat}", lang)
-    feats = []
+    feats, unplaced = [], []
     for r in rows:
         m = r["totals"][metric]
         rate = m[stat]
         k = rate_class(rate)
         colour = NO_DATA if k is None else COLOURS[k]
-        feats.append({
-            "type": "Feature",
-            "geometry": _rounded(regions.boundary(r["adcode"], tolerance)),
-            "properties": {
-                "adcode": r["adcode"], "name": r["name"], "rate": rate, "fill": _rgba(colour),
-                "line1": f"{stat_label} {fmt.pct(rate)}",
-                "line2": t("map.tooltip_line2", lang, target=fmt.exact(m["target"]), started=fmt.exact(m["started"]),
-                           completed=fmt.exact(m["completed"]), unit=unit),
-            },
-        })
-    return {"type": "FeatureCollection", "features": feats}
+        props = {
+            "adcode": r["adcode"], "name": r["name"], "rate": rate, "fill": _rgba(colour),
+            "line1": f"{stat_label} {fmt.pct(rate)}",
+            "line2": t("map.tooltip_line2", lang, target=fmt.exact(m["target"]), started=fmt.exact(m["started"]),
+                       completed=fmt.exact(m["completed"]), unit=unit),
+        }
+        region = regions.get(r["adcode"])
+        if region.has_boundary:
+            geometry = _rounded(regions.boundary(r["adcode"], tolerance))
+        elif regions.point(r["adcode"]) is not None:
+            geometry = {"type": "Point", "coordinates": [round(v, 4) for v in regions.point(r["adcode"])]}
+            props["line1"] += NO_BOUNDARY_TIP.pick(lang)
+        else:
+            unplaced.append(props)
+            continue
+        feats.append({"type": "Feature", "geometry": geometry, "properties": props})
+    return {"type": "FeatureCollection", "features": feats, "unplaced": unplaced}
+
+
+NO_BOUNDARY_TIP = Text("（无边界，以点标出）", " (no boundary: shown as a point)")
+_UNPLACED = Text("无边界、未标位置，不在图上：{names}", "No boundary or position, not on the map: {names}")
+_POINTS = Text("圆点为无边界的功能区或新设区划：{names}", "Dots are zones or new divisions without a boundary: {names}")
+
+
+def unplaced_note(features: dict, lang: str = "zh") -> str | None:
+    """A caption naming the units drawn as points and those not on the map at all (None: every unit has a shape)."""
+    sep = "、" if lang != "en" else ", "
+    points = [f["properties"]["name"] for f in features.get("features", []) if f["geometry"]["type"] == "Point"]
+    missing = [p["name"] for p in features.get("unplaced", [])]
+    parts = []
+    if points:
+        parts.append(_POINTS.format(lang, names=sep.join(points)))
+    if missing:
+        parts.append(_UNPLACED.format(lang, names=sep.join(missing)))
+    return ("；" if lang != "en" else "; ").join(parts) or None
 
 
 def _stage_key(stage_zh: str) -> str:
@@ -119,12 +148,18 @@ def community_points(register: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
 
 def view_for(adcodes: list[str], width_px: int = 1000, height_px: int = 620) -> pdk.ViewState:
     """A view that fits the regions' bounds."""
-    if not adcodes:
-        return pdk.ViewState(latitude=35.5, longitude=96.0, zoom=4.5)
     xs0, ys0, xs1, ys1 = [], [], [], []
     for a in adcodes:
-        b = regions.boundary(a).bounds
+        if regions.has_boundary(a):
+            b = regions.boundary(a).bounds
+        elif regions.point(a) is not None:
+            lon, lat = regions.point(a)
+            b = (lon, lat, lon, lat)
+        else:
+            continue
         xs0.append(b[0]), ys0.append(b[1]), xs1.append(b[2]), ys1.append(b[3])
+    if not xs0:
+        return pdk.ViewState(latitude=35.5, longitude=96.0, zoom=4.5)
     return view_for_bounds(min(xs0), min(ys0), max(xs1), max(ys1), width_px, height_px)
 
 
@@ -165,9 +200,13 @@ def _rounded(geom, digits: int = 4) -> dict:
 
 def deck(features: dict, points: pd.DataFrame | None = None, *, basemap_style_url: str = "",
          view: pdk.ViewState | None = None) -> pdk.Deck:
-    """The map: county choropleth (layer id "counties", pickable) and community points ("communities")."""
-    layers = [pdk.Layer("GeoJsonLayer", id="counties", data=features, pickable=True, stroked=True, filled=True,
+    """The map: county choropleth (layer id "counties", pickable; units without a boundary as circles in it)
+    and community points ("communities")."""
+    data = {"type": "FeatureCollection", "features": features.get("features", [])}  # not the "unplaced" list
+    layers = [pdk.Layer("GeoJsonLayer", id="counties", data=data, pickable=True, stroked=True, filled=True,
                         get_fill_color="properties.fill", get_line_color=OUTLINE, line_width_min_pixels=1,
+                        point_type="circle", get_point_radius=2000, point_radius_min_pixels=POINT_RADIUS_PX[0],
+                        point_radius_max_pixels=POINT_RADIUS_PX[1],
                         auto_highlight=True, highlight_color=[230, 159, 0, 120])]
     if points is not None and not points.empty:
         layers.append(pdk.Layer("ScatterplotLayer", id="communities", data=points, pickable=True,

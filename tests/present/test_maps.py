@@ -34,3 +34,43 @@ def test_map_features_legend_and_points(demo_store):
     assert spec["mapStyle"] == "app/static/blank.json" and "\n" not in deck.to_json()
     assert maps.selected_adcode({"objects": {"counties": [{"properties": {"adcode": "630202"}}]}}) == "630202"
     assert maps.selected_adcode({"objects": {}}) is None
+
+
+def test_units_without_a_boundary_are_points_or_named_in_the_caption():
+    z = regions.make_zone("371471", "德州经济技术开发区", "371400", lon=116.36, lat=37.45)
+    regions.set_local([z], {})
+    try:
+        def row(adcode, name, rate):
+            return {"adcode": adcode, "name": name,
+                    "totals": {"households": {"start_rate": rate, "target": 100, "started": (rate or 0) * 100, "completed": 0}}}
+
+        rows = [row("431181", "祁阳市", 0.5), row("371471", "德州经济技术开发区", 0.9), row("659011", "新星市", None),
+                row("659012", "白杨市", 0.1)]
+        fc = maps.county_features(rows, "start_rate", "households")
+        kinds = {f["properties"]["adcode"]: f["geometry"]["type"] for f in fc["features"]}
+        assert kinds == {"431181": "Polygon", "371471": "Point", "659012": "Point"}
+        points = {f["properties"]["adcode"]: f["geometry"]["coordinates"] for f in fc["features"]
+                  if f["geometry"]["type"] == "Point"}
+        assert points == {"371471": [116.36, 37.45], "659012": [82.896, 46.7246]}
+        zone = next(f for f in fc["features"] if f["properties"]["adcode"] == "371471")
+        assert zone["properties"]["fill"][:3] == [8, 81, 156] and "无边界" in zone["properties"]["line1"]  # >= 80%
+        assert [p["adcode"] for p in fc["unplaced"]] == ["659011"]
+        assert maps.unplaced_note(fc) == ("圆点为无边界的功能区或新设区划：德州经济技术开发区、白杨市；"
+                                          "无边界、未标位置，不在图上：新星市")
+        assert "not on the map: 新星市" in maps.unplaced_note(fc, "en")
+        spec = json.loads(maps.deck(fc).to_json())
+        layer = spec["layers"][0]
+        assert layer["id"] == "counties" and len(layer["data"]["features"]) == 3 and "unplaced" not in layer["data"]
+        view = maps.view_for([r["adcode"] for r in rows])
+        assert 80 < view.longitude < 117 and 26 < view.latitude < 47
+        assert maps.view_for(["659011"]).zoom == 4.5  # nothing to fit: the default view
+        assert maps.selected_adcode({"objects": {"counties": [{"properties": {"adcode": "371471"}}]}}) == "371471"
+    finally:
+        regions.set_local([], {})
+
+
+def test_every_feature_has_a_shape_when_all_units_have_boundaries(demo_store):
+    s = metrics.summary(demo_store, 1, "630000", by="county")
+    fc = maps.county_features(s["children"], "start_rate", "households")
+    assert fc["unplaced"] == [] and maps.unplaced_note(fc) is None
+    assert {f["geometry"]["type"] for f in fc["features"]} <= {"Polygon", "MultiPolygon"}
