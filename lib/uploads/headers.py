@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Iterator
 
 from lib.domain import fields
@@ -39,6 +39,11 @@ REGISTER_MARKERS = frozenset(f.key for f in fields.FIELDS if f.marker == "regist
 _GROUP_PARENT_WORDS = ("资金来源", "资金构成", "资金筹措", "筹资", "基本情况", "基本信息", "概况", "规模",
                        "计划投资", "总投资", "项目信息", "小区信息", "所在地", "位置", "区位", "行政区划",
                        "建设内容", "改造内容", "时间", "日期", "工期", "进度情况", "当前进度", "投资构成")
+# Parent words that change what the child under them means ("本周完成" over "投资" is not the
+# running total): under a parent with one of these, a child is never read on its own. Under any
+# other parent that names no field itself ("项目推进情况" over "形象进度（%）"), it is.
+_MODIFIER_PARENT_WORDS = ("已", "完成", "累计", "本周", "本月", "上周", "上月", "本年", "当年", "年度", "新增", "计划",
+                          "实际", "剩余", "未", "下达", "到位", "拨付", "支付", "比上", "同比", "环比", "目标", "任务")
 # Child texts that only qualify the parent ("累计完成投资" over "金额（万元）").
 _GENERIC_CHILD_WORDS = ("金额", "数额", "数量", "数值", "投资额", "资金")
 
@@ -63,7 +68,7 @@ def normalize_header(text: Any) -> str:
     return s.rstrip(":").lower()
 
 
-def _split_unit(norm: str) -> tuple[str, str | None]:
+def split_unit(norm: str) -> tuple[str, str | None]:
     """Remove bracketed units / format hints from a normalised header."""
     unit = None
 
@@ -121,7 +126,7 @@ def _lookup(base: str) -> str | None:
 def match_header(text: Any) -> tuple[str | None, str | None]:
     """Map one header text to (field, unit).  ``"改造户数（户）"`` ->
     ``("households", "户")``; unknown -> ``(None, unit or None)``."""
-    base, unit = _split_unit(normalize_header(text))
+    base, unit = split_unit(normalize_header(text))
     fld = _lookup(base)
     if fld and unit is None:
         unit = _glued_unit(base)[1]
@@ -134,8 +139,8 @@ def _match_two_rows(parent: str | None, child: str | None) -> tuple[str | None, 
         return match_header(parent) if parent else (None, None)
     if not parent:
         return match_header(child)
-    p_base, p_unit = _split_unit(normalize_header(parent))
-    c_base, c_unit = _split_unit(normalize_header(child))
+    p_base, p_unit = split_unit(normalize_header(parent))
+    c_base, c_unit = split_unit(normalize_header(child))
     unit = c_unit or p_unit
     fld = _lookup(p_base + c_base)
     if fld:
@@ -144,7 +149,8 @@ def _match_two_rows(parent: str | None, child: str | None) -> tuple[str | None, 
         fld = _lookup(p_base)
         if fld:
             return fld, unit
-    if any(w in p_base for w in _GROUP_PARENT_WORDS):
+    if any(w in p_base for w in _GROUP_PARENT_WORDS) or (
+            not any(w in p_base for w in _MODIFIER_PARENT_WORDS) and _lookup(p_base) is None):
         fld = _lookup(c_base)
         if fld:
             return fld, unit or _glued_unit(c_base)[1]
@@ -159,6 +165,7 @@ class ColumnMap:
     col: int
     header: str  # user's header text (parent/child for two-row headers)
     unit: str | None
+    by: str = "header"  # what decided the field: "header", "values" or "header+values" (lib.uploads.columns)
 
     @property
     def label(self) -> str:
@@ -177,14 +184,18 @@ class Header:
     nrows: int
     columns: list[ColumnMap]
     unmapped: list[tuple[int, str]]
+    # a required field no column was given -> the column that probably means it (lib.uploads.columns)
+    probable: dict[str, ColumnMap] = field(default_factory=dict)
+    # the row is the lower half of cells merged down from the row above (a two-row header's second row)
+    continues_above: bool = False
 
     @property
     def fields(self) -> set[str]:
         return {c.field for c in self.columns if c.field != SEQ_FIELD}
 
-    def score(self) -> tuple[int, int, int, int]:
+    def score(self) -> tuple[int, int, int, int, int]:
         units = sum(1 for c in self.columns if c.unit)
-        return (len(self.fields), units, -self.nrows, -self.row)
+        return (len(self.fields), units, -int(self.continues_above), -self.nrows, -self.row)
 
 
 def _display(value: Any) -> str:
@@ -218,25 +229,30 @@ def _map_header(raw: RawSheet, r: int, two_rows: bool) -> Header:
             cols.append(ColumnMap(fld, c, header, unit))
         elif header:
             unmapped.append((c, header))
-    return Header(row=r, nrows=2 if two_rows else 1, columns=cols, unmapped=unmapped)
+    continues = any(src[0] < r for (mr, _), src in raw.merged.items() if mr == r)
+    return Header(row=r, nrows=2 if two_rows else 1, columns=cols, unmapped=unmapped, continues_above=continues)
+
+
+def header_candidates(raw: RawSheet) -> Iterator[Header]:
+    """Each row of the first HEADER_SCAN_ROWS read as a header, alone and with the row under it."""
+    for r in sorted(raw.rows):
+        if r > HEADER_SCAN_ROWS:
+            break
+        yield _map_header(raw, r, False)
+        if r + 1 in raw.rows or any((r + 1, c) in raw.merged for c in range(1, raw.width() + 1)):
+            yield _map_header(raw, r, True)
 
 
 def find_header(raw: RawSheet) -> tuple[Header | None, Header | None]:
     """Return (header, best candidate without the name column)."""
     best: Header | None = None
     best_nameless: Header | None = None
-    for r in sorted(raw.rows):
-        if r > HEADER_SCAN_ROWS:
-            break
-        options = [_map_header(raw, r, False)]
-        if r + 1 in raw.rows or any((r + 1, c) in raw.merged for c in range(1, raw.width() + 1)):
-            options.append(_map_header(raw, r, True))
-        for h in options:
-            ok = "name" in h.fields and len(h.fields - {"name"}) >= 2
-            if ok and (best is None or h.score() > best.score()):
-                best = h
-            if not ok and len(h.fields) >= 3 and (best_nameless is None or h.score() > best_nameless.score()):
-                best_nameless = h
+    for h in header_candidates(raw):
+        ok = "name" in h.fields and len(h.fields - {"name"}) >= 2
+        if ok and (best is None or h.score() > best.score()):
+            best = h
+        if not ok and len(h.fields) >= 3 and (best_nameless is None or h.score() > best_nameless.score()):
+            best_nameless = h
     return best, best_nameless
 
 

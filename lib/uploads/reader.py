@@ -50,6 +50,7 @@ from typing import Any, Literal
 
 from lib.domain import fields, vocabulary
 from lib.domain.fields import KIND_LABELS_ZH, KINDS, PROGRESS_FIELDS, REGISTER_FIELDS, FieldType
+from lib.uploads.columns import data_rows, find_header_by_content, infer as infer_columns
 from lib.uploads.files import FileProblem, RawSheet, column_letter, detect_format, load
 from lib.uploads.headers import (HEADER_SCAN_ROWS, PROGRESS_MARKERS, REGISTER_MARKERS, SEQ_FIELD, ColumnMap, Header,
                                  detect_kind, find_header, is_instruction_sheet, match_header, normalize_header,
@@ -90,6 +91,12 @@ FIELD_SYNONYMS: dict[str, tuple[str, ...]] = {f.key: f.synonyms for f in fields.
 FIELD_TYPES: dict[str, FieldType] = {f.key: f.type for f in fields.UPLOAD_FIELDS}
 
 _TOTAL_WORDS = ("合计", "小计", "总计", "总合计")
+# A column without a unit whose every number is at least this is not in 万 (no community has
+# 1,000万m² of floor area, no project costs 100亿元): read as 平方米 / 元, with a warning.
+_SQUARE_METRES_FROM = 1_000
+_YUAN_FROM = 1_000_000
+_REQUIRED_ANY = fields.required("register") | fields.required("progress")
+_ALL_FIELDS = {f.key for f in fields.UPLOAD_FIELDS}
 _NOTE_PREFIXES = ("填表人", "填报人", "审核人", "负责人", "单位负责人", "联系人", "联系电话", "制表人", "制表",
                   "统计人", "填表说明", "说明：", "说明:", "备注：", "备注:", "注：", "注:")
 
@@ -138,6 +145,10 @@ class SheetTable:
     rows: list[RawRow]
     header_rows: int = 1
     kind: str | None = None
+    # field -> what decided its column: "header", "values" (its content alone) or "header+values"
+    decided_by: dict[str, str] = field(default_factory=dict)
+    # a required field no column was given -> (header, letter) of the column that probably means it
+    probable: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -205,6 +216,13 @@ class _SheetReader:
             for c in cols:
                 if c.field == "lifts_planned":
                     c.field = "lifts_added"
+        if self.kind == "register":
+            # a register's 开工时间 / 完工时间 are the plan (舒城县: "2022年3月底", "2022年6月25日前")
+            for actual, planned in (("started_on", "planned_start"), ("finished_on", "planned_finish")):
+                if actual in fields_present and planned not in fields_present:
+                    for c in cols:
+                        if c.field == actual:
+                            c.field = planned
         by_field: dict[str, list[ColumnMap]] = {}
         for c in cols:
             by_field.setdefault(c.field, []).append(c)
@@ -240,16 +258,39 @@ class _SheetReader:
             if ftype == "money" and c.unit not in MONEY_UNITS:
                 if self.table_money_unit:
                     c.unit = self.table_money_unit
+                elif self.smallest_value(c) >= _YUAN_FROM:
+                    self.sheet_issue("warning", f"{self.raw.where()}{c.quoted}表头没有注明金额单位，"
+                                                f"数值都在{_YUAN_FROM:,.0f}以上，不可能是万元，已按“元”读取；"
+                                                f"请把表头改为「{c.header}（元）」后重新上传。", c)
+                    c.unit = "元"
                 else:
                     self.sheet_issue("warning", f"{self.raw.where()}{c.quoted}"
                                                 f"表头没有注明金额单位，已按“万元”读取；如果填的是元，"
                                                 f"请把表头改为「{c.header}（元）」后重新上传。", c)
                     c.unit = "万元"
             if ftype == "area" and c.unit not in AREA_UNITS:
-                self.sheet_issue("warning", f"{self.raw.where()}{c.quoted}"
-                                            f"表头没有注明面积单位，已按“万平方米”读取；如果填的是平方米，"
-                                            f"请把表头改为「{c.header}（平方米）」后重新上传。", c)
-                c.unit = "万平方米"
+                if self.smallest_value(c) >= _SQUARE_METRES_FROM:
+                    self.sheet_issue("warning", f"{self.raw.where()}{c.quoted}表头没有注明面积单位，"
+                                                f"数值都在{_SQUARE_METRES_FROM:,.0f}以上，不可能是万平方米，已按“平方米”读取；"
+                                                f"请把表头改为「{c.header}（平方米）」后重新上传。", c)
+                    c.unit = "平方米"
+                else:
+                    self.sheet_issue("warning", f"{self.raw.where()}{c.quoted}"
+                                                f"表头没有注明面积单位，已按“万平方米”读取；如果填的是平方米，"
+                                                f"请把表头改为「{c.header}（平方米）」后重新上传。", c)
+                    c.unit = "万平方米"
+
+    def smallest_value(self, cm: ColumnMap) -> float:
+        """The smallest number among the column's first data rows written without a unit (inf for none)."""
+        smallest = float("inf")
+        for r in data_rows(self.raw, self.header):
+            try:
+                num, unit = parse_quantity(self.raw.get(r, cm.col))
+            except ValueParseError:
+                continue
+            if num is not None and unit is None:
+                smallest = min(smallest, num)
+        return smallest
 
     # -- rows -----------------------------------------------------------------
     def is_total_row(self, r: int) -> bool:
@@ -477,10 +518,11 @@ def read_workbook(data: bytes, filename: str, *, max_bytes: int = 20 * 1024 * 10
         raise ValueError(f"kind must be None, 'register' or 'progress', not {kind!r}")
     result = ReadResult(kind=None, sheets=[], issues=[], report_date=None, file_format=None, encoding=None)
     try:
+        year_hint = year if year is not None else year_in_title(filename)
         raws = _open(result, data, filename, max_bytes, max_rows, engine)
-        found = _tables(result, raws)
+        found = _tables(result, raws, kind, year_hint)
         _decide_kind(result, found, kind)
-        _read_tables(result, found, max_rows, year if year is not None else year_in_title(filename))
+        _read_tables(result, found, max_rows, year_hint)
     except _Stop:
         result.sheets = []
     return result
@@ -513,8 +555,10 @@ def _open(result: ReadResult, data: bytes, filename: str, max_bytes: int, max_ro
     return raws
 
 
-def _tables(result: ReadResult, raws: list[RawSheet]) -> list[tuple[RawSheet, Header]]:
-    """The sheets with a header; hidden sheets, instruction sheets and sheets without a header are said so."""
+def _tables(result: ReadResult, raws: list[RawSheet], kind: str | None = None, year: int | None = None
+            ) -> list[tuple[RawSheet, Header]]:
+    """The sheets with a header, their columns known by header and by content (lib.uploads.columns);
+    hidden sheets, instruction sheets and sheets without a header are said so."""
     found: list[tuple[RawSheet, Header]] = []
     empty_sheets: list[str] = []
     no_header: list[tuple[RawSheet, Header | None]] = []
@@ -530,8 +574,21 @@ def _tables(result: ReadResult, raws: list[RawSheet]) -> list[tuple[RawSheet, He
             continue
         header, nameless = find_header(raw)
         if header is None:
-            no_header.append((raw, nameless))
+            by_content = find_header_by_content(raw, set(fields.keys(kind)) if kind else _ALL_FIELDS,
+                                                _REQUIRED_ANY, year)
+            if by_content is not None:
+                header, inferred = by_content
+                result.notes.extend(inferred.notes)
+                header.probable = inferred.probable
+                found.append((raw, header))
+            else:
+                no_header.append((raw, nameless))
         else:
+            sheet_kind = kind or detect_kind(header.fields)
+            allowed = set(fields.keys(sheet_kind)) if sheet_kind else _ALL_FIELDS
+            inferred = infer_columns(raw, header, allowed, _REQUIRED_ANY, title_year(raw, header) or year)
+            result.notes.extend(inferred.notes)
+            header.probable = inferred.probable
             found.append((raw, header))
 
     if not found:
@@ -599,6 +656,16 @@ def _read_tables(result: ReadResult, found: list[tuple[RawSheet, Header]], max_r
         reader = _SheetReader(raw, header, result.kind, result.issues, result.notes,
                               table_money_unit(raw, header), sheet_year)
         reader.resolve_columns(unit_row=header.row + header.nrows)
+        kept = {c.field for c in reader.columns}
+        probable = {}
+        for fld, cm in header.probable.items():
+            if fld in fields.required(result.kind) and fld not in kept:
+                probable[fld] = (cm.header, column_letter(cm.col))
+                label = fields.get(fld)
+                result.issues.append(Issue(
+                    "warning", raw.name, header.row, cm.label, None,
+                    f"{raw.where()}未找到{label.name_zh}列；{cm.quoted}是否为{label.name_zh}？"
+                    f"如是，请把表头改为「{label.zh}」后重新上传。"))
         rows = reader.read_rows(budget)
         if rows is None:
             # nothing of this file will be used, so cell-level findings would only distract
@@ -612,7 +679,9 @@ def _read_tables(result: ReadResult, found: list[tuple[RawSheet, Header]], max_r
         table = SheetTable(name=raw.name, header_row=header.row,
                            columns={c.field: (c.header, column_letter(c.col)) for c in reader.columns
                                     if c.field != SEQ_FIELD},
-                           rows=rows, header_rows=header.nrows, kind=result.kind)
+                           rows=rows, header_rows=header.nrows, kind=result.kind,
+                           decided_by={c.field: c.by for c in reader.columns if c.field != SEQ_FIELD},
+                           probable=probable)
         result.sheets.append(table)
         d = title_report_date(raw, header, sheet_year)
         if d and result.report_date is None:

@@ -722,6 +722,119 @@ def build_corpus() -> list[CorpusEntry]:
         OOXMLFile(io.BytesIO(plain)).encrypt("qinghai2021", enc)
         add(E("password_protected_msoffcrypto", enc.getvalue(), "进度.xlsx",
               Expected(ok=False, errors=[IssueSpec(("文件设置了密码保护，请取消密码后重新上传",), file_level=True)])))
+    # 52-53. a weekly report as county offices send it: two title rows (the date in the second,
+    # 截至…), a two-row merged header whose stage column is headed 「项目推进情况/建设情况」 (a
+    # header the synonym lists never saw), full-width digits and thousands separators typed as
+    # text, and a 合计 row; the same table saved as a GBK CSV (no merges: the parent typed once).
+    weekly_header = [["序号", "项目名称", "所属县区", "项目推进情况", None, "累计完成投资（万元）", "资金拨付（万元）",
+                      "存在问题"],
+                     [None, None, None, "建设情况", "形象进度（%）", None, None, None]]
+    weekly_rows = [
+        [1, "幸福路1号院", "城东区", "在建", "６５", "１,２３４.５", "８００", "外墙保温施工中"],
+        ["２", "和平小区", "城东区", "已完工", "１００%", "2,100", "1，500", None],
+        [3, "建设巷家属院", "城东区", "未开工", 0, 0, 0, "设计方案待审批"],
+        [4, "南门小区", "城东区", "施工中", "30", "456.78", "200", None],
+        ["合计", None, None, None, None, "3,791.28", "2,500", None],
+    ]
+    weekly_values = {
+        5: {"name": "幸福路1号院", "county": "城东区", "stage": "开工", "progress_pct": 65.0, "invested_wan": 1234.5,
+            "paid_wan": 800.0, "problems": "外墙保温施工中"},
+        6: {"name": "和平小区", "stage": "完工", "progress_pct": 100.0, "invested_wan": 2100.0, "paid_wan": 1500.0},
+        7: {"name": "建设巷家属院", "stage": "计划", "progress_pct": 0.0, "invested_wan": 0.0, "paid_wan": 0.0},
+        8: {"name": "南门小区", "stage": "开工", "progress_pct": 30.0, "invested_wan": 456.78, "paid_wan": 200.0},
+    }
+    weekly_title = [["城东区2022年城镇老旧小区改造项目推进情况周报表"] + [None] * 7,
+                    ["填报单位：城东区住房和城乡建设局", None, None, None, None, "截至2022年5月27日", None, None]]
+    add(E("weekly_report_unseen_stage_header", xlsx({
+        "title": "第21周", "rows": weekly_title + weekly_header + weekly_rows,
+        "merges": ["A1:H1", "A3:A4", "B3:B4", "C3:C4", "D3:E3", "F3:F4", "G3:G4", "H3:H4"]}), "城东区周报.xlsx",
+        Expected(kind="progress", header_row=3, header_rows=2, report_date=D(2022, 5, 27), n_rows=4,
+                 values=weekly_values)))
+    add(E("weekly_report_unseen_stage_header_gbk_csv", csv_bytes(weekly_title + weekly_header + weekly_rows, "gbk"),
+          "城东区周报.csv",
+          Expected(kind="progress", file_format="csv", encoding="gb18030", header_row=3, header_rows=2,
+                   report_date=D(2022, 5, 27), n_rows=4, values=weekly_values)))
+
+    # 54. 舒城县's 2022 register in the layout its office published (tests/real/programmes/
+    # shucheng_2022_projects.py; figures from the county's 2022 Q2 briefing, the 改造内容 words
+    # illustrative): two 连片 project rows covering 6 and 12 communities, start and finish written
+    # as phrases, a 合计 row.
+    add(E("shucheng_2022_register", xlsx({
+        "title": "项目表",
+        "rows": [["舒城县2022年城镇老旧小区整治改造项目表"],
+                 ["序号", "项目名称", "涉及小区数", "涉及住户(户)", "建筑面积(万平方米)", "投资金额(万元)", "开工时间",
+                  "完工时间", "改造内容"],
+                 [1, "舒怡社区连片老旧小区改造项目", 6, 946, 6.89, 3785, "2022年3月底", "2022年10月",
+                  "雨污分流、道路、绿化、照明"],
+                 [2, "龙祥社区、新城社区、东苑社区连片改造项目", 12, 725, 7.433, 4100, "2022年6月25日前", None,
+                  "屋面外墙、雨污分流、停车"],
+                 ["合计", None, 18, 1671, 14.323, 7885, None, None, None]]}), "舒城县2022年改造项目.xlsx",
+        Expected(kind="register", header_row=2, n_rows=2,
+                 values={3: {"name": "舒怡社区连片老旧小区改造项目", "communities": 6, "households": 946,
+                             "floor_area_wan_m2": 6.89, "planned_investment_wan": 3785.0,
+                             "planned_start": D(2022, 3, 31), "planned_finish": D(2022, 10, 1)},
+                         4: {"communities": 12, "households": 725, "floor_area_wan_m2": 7.433,
+                             "planned_investment_wan": 4100.0, "planned_start": D(2022, 6, 25),
+                             "planned_finish": None}},
+                 warnings=[IssueSpec(("「完工时间」", "只填写到月", "1日"), sheet="项目表")])))
+
+    # 55. a title that says 截至5月末 and dates without a year: the year is the title's (2022).
+    add(E("title_month_end_dates_without_year", xlsx({
+        "title": "进度",
+        "rows": [["2022年城镇老旧小区改造进度（截至5月末）"],
+                 ["小区名称", "所属县区", "当前阶段", "开工日期", "完工日期", "形象进度（%）"],
+                 ["幸福路1号院", "城东区", "已完工", "3月底", "5月中旬", 100],
+                 ["和平小区", "城东区", "在建", "4月上旬", None, 40],
+                 ["南门小区", "城东区", "在建", "5月25日前", None, 10]]}), "进度.xlsx",
+        Expected(kind="progress", header_row=2, report_date=D(2022, 5, 31), n_rows=3,
+                 values={3: {"stage": "完工", "started_on": D(2022, 3, 31), "finished_on": D(2022, 5, 20)},
+                         4: {"stage": "开工", "started_on": D(2022, 4, 10)},
+                         5: {"started_on": D(2022, 5, 25)}})))
+
+    # 56. 「进度」 (a 形象进度 synonym) over stage words, 形象进度 given as 完成比例: the words decide.
+    add(E("progress_header_over_stage_words", xlsx({
+        "title": "进度",
+        "rows": [["小区名称", "所属县区", "进度", "完成比例", "累计完成投资（万元）"],
+                 ["幸福路1号院", "城东区", "在建", "45%", 300],
+                 ["和平小区", "城东区", "竣工验收", "100%", 820],
+                 ["南门小区", "城东区", "前期手续", "0%", 0]]}), "进度.xlsx",
+        Expected(kind="progress", header_row=1, n_rows=3,
+                 values={2: {"stage": "开工", "progress_pct": 45.0, "invested_wan": 300.0},
+                         3: {"stage": "验收", "progress_pct": 100.0},
+                         4: {"stage": "前期", "progress_pct": 0.0}})))
+
+    # 57. words and phrases that say no stage or no day: refused with the cell, never guessed.
+    add(E("unknown_stage_word_and_vague_date", xlsx({
+        "title": "进度",
+        "rows": [["小区名称", "所属县区", "当前阶段", "完工日期", "形象进度（%）"],
+                 ["幸福路1号院", "城东区", "基本完工", "2022年底前后", 95],
+                 ["和平小区", "城东区", "已完工", "2022年5月下旬", 100]]}), "进度.xlsx",
+        Expected(ok=False, kind="progress", header_row=1, n_rows=2,
+                 values={2: {"stage": None, "finished_on": None}, 3: {"stage": "完工", "finished_on": D(2022, 5, 31)}},
+                 errors=[IssueSpec(("「基本完工」", "不是可识别的阶段", "储备、计划、前期、开工、完工、验收、长效管理"),
+                                   sheet="进度", row=2, column="当前阶段（C列）"),
+                         IssueSpec(("「2022年底前后」", "不确定的时间"), sheet="进度", row=2, column="完工日期（D列）")])))
+
+    # 58. a register whose households column is headed 「受益群众」: not decided (it could be the
+    # residents' money), so the message names it as the probable households column.
+    add(E("probable_households_column", xlsx({
+        "title": "台账",
+        "rows": [["小区名称", "所属县区", "受益群众", "楼栋数", "计划总投资（万元）"],
+                 ["幸福路1号院", "城东区", 236, 6, 520],
+                 ["和平小区", "城东区", 148, 4, 315]]}), "台账.xlsx",
+        Expected(kind="register", header_row=1, n_rows=2,
+                 values={2: {"buildings": 6, "planned_investment_wan": 520.0, "households": "<missing column>"}},
+                 warnings=[IssueSpec(("未找到改造户数列", "「受益群众」（C列）是否为改造户数"), sheet="台账")])))
+
+    # 59. an area column without a unit whose values are square metres (18,500 is no community's 万m²).
+    add(E("area_in_square_metres_without_unit", xlsx({
+        "title": "台账",
+        "rows": [["小区名称", "所属县区", "户数", "建筑面积"],
+                 ["幸福路1号院", "城东区", 236, 18500],
+                 ["和平小区", "城东区", 148, "10,200"]]}), "台账.xlsx",
+        Expected(kind="register", header_row=1, n_rows=2,
+                 values={2: {"floor_area_wan_m2": 1.85}, 3: {"floor_area_wan_m2": 1.02}},
+                 warnings=[IssueSpec(("「建筑面积」（D列）", "不可能是万平方米", "已按“平方米”读取"), sheet="台账")])))
     return out
 
 
