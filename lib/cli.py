@@ -266,7 +266,7 @@ def cmd_user(args):
     if args.user_command == "list":
         emit(auth.list_users(_store(args), auth.Actor.system("cli")))
         return
-    store = _store(args)
+    store = _store(args, write=True)  # the first administrator may come before anything else
     cli = auth.Actor.system("cli")
     if args.user_command == "add":
         pw = None if args.oidc_only else _read_password(args)

@@ -9,18 +9,22 @@ import pandas as pd
 import streamlit as st
 
 from lib.access import admin
+from lib.access import programmes as programmes_lib
+from lib.access import zones as zones_lib
 from lib.access import auth
 from lib.domain import clock
+from lib.domain import regions
 from lib.domain import vocabulary
 from lib.domain.errors import UserError
 from lib.figures import discipline
 from lib.figures import metrics
+from lib.uploads import targets
 from lib.present.i18n import t
 from pages._ui.filters import sidebar_filters
 from pages._ui.store import programmes
 from pages._ui.store import store as open_store
 
-f = sidebar_filters()
+f = sidebar_filters(need_programme=False)
 L = f.lang
 st.title(t("admin.title", L))
 actor = f.viewer
@@ -41,6 +45,25 @@ def _yes_no(v) -> str:
 
 def _metric(key: str) -> str:
     return t(vocabulary.METRIC_BY_KEY[key], L) if key in vocabulary.METRIC_BY_KEY else key
+
+
+def _import_report(out: dict) -> None:
+    """A targets import's check: the targets it sets, its gaps and its problems, one sentence each."""
+    if out["status"] == "rejected":
+        st.error(t("admin.targets_rejected", L, n=len(out["errors"])))
+        for e in out["errors"]:
+            st.markdown(f"- {e['message']}")
+        return
+    for w in out["warnings"]:
+        st.warning(w["message"])
+    for note in out.get("notes", []):
+        st.info(note)
+    st.caption(t("admin.targets_found", L, n=len(out["targets"]), regions=out["accepted"]))
+    df = pd.DataFrame(out["targets"], columns=["region", "name", "metric", "value"])
+    wide = df.assign(metric=df["metric"].map(_metric)).pivot_table(index=["region", "name"], columns="metric",
+                                                                   values="value", aggfunc="first", sort=False)
+    st.dataframe(wide.reset_index().rename(columns=lambda c: t(f"admin.col.{c}", L) if c in ("region", "name") else c),
+                 hide_index=True, width="stretch")
 
 
 def _run(fn, *args, **kwargs):
@@ -90,55 +113,151 @@ with tab_users:
             _run(auth.update_user, store, actor, who, password=new_pw)
 
 # --- targets -------------------------------------------------------------------------------------
+def _pick_programme(key: str) -> dict | None:
+    """The programme a form edits, chosen on the form itself (never silently the sidebar's)."""
+    progs = programmes()
+    if not progs:
+        st.info(t("admin.no_programme_yet", L))
+        return None
+    ids = [p["id"] for p in progs]
+    by_id = {p["id"]: p for p in progs}
+    default = ids.index(f.programme) if f.programme in ids else 0
+    pid = st.selectbox(t("admin.editing", L), ids, index=default, key=key,
+                       format_func=lambda i: f"{by_id[i]['name']}（{by_id[i]['region']['name']}，"
+                                             f"{by_id[i]['years'][0]}–{by_id[i]['years'][1]}）"
+                                             + (t("admin.archived_mark", L) if by_id[i]["status"] == "archived" else ""))
+    return by_id[pid]
+
+
 with tab_targets:
-    rows = admin.targets_table(store, f.programme)
-    targets = pd.DataFrame(rows, columns=["region", "name", "metric", "value", "note", "updated_by", "updated_at"])
-    _table(targets.assign(metric=targets["metric"].map(_metric)))
-    with st.form("set_target"):
-        st.subheader(t("admin.set_target", L))
-        c1, c2, c3 = st.columns(3)
-        region = c1.text_input(t("admin.region_code", L), value=f.region, max_chars=6)
-        metric = c2.selectbox(t("admin.metric", L), [m.key for m in vocabulary.METRICS],
-                              format_func=_metric)
-        value = c3.number_input(t("admin.value", L), min_value=0.0, max_value=admin.MAX_TARGET, step=1.0)
-        note = st.text_input(t("admin.note", L), max_chars=2000)
-        if st.form_submit_button(t("admin.save", L), type="primary"):
-            out = _run(admin.set_target, store, actor, f.programme, region.strip(), metric, value, note=note or None)
-            if out:
-                st.info(t("admin.saved_target", L, region=out["region"], metric=_metric(metric),
-                          before=(out["before"] or {}).get("value", "—"), after=out["after"]["value"]))
+    prog_t = _pick_programme("targets_programme")
+    if prog_t:
+        st.subheader(t("admin.targets_import", L))
+        st.caption(t("admin.targets_import_help", L, name=prog_t["name"]))
+        up = st.file_uploader(t("admin.targets_file", L), type=["xlsx", "xls", "csv"], key="targets_file")
+        if up is not None:
+            data = up.getvalue()
+            check = targets.import_targets(store, data, up.name, prog_t["id"], actor=actor, dry_run=True)
+            _import_report(check)
+            if check["status"] == "dry-run" and st.button(t("admin.targets_confirm", L, name=prog_t["name"]),
+                                                          type="primary", key="targets_commit"):
+                done = targets.import_targets(store, data, up.name, prog_t["id"], actor=actor)
+                if done["status"] == "committed":
+                    st.success(t("admin.targets_committed", L, n=len(done["targets"]), regions=done["accepted"]))
+                    st.cache_data.clear()
+                else:
+                    _import_report(done)
+        rows = admin.targets_table(store, prog_t["id"])
+        tdf = pd.DataFrame(rows, columns=["region", "name", "metric", "value", "note", "updated_by", "updated_at"])
+        _table(tdf.assign(metric=tdf["metric"].map(_metric)))
+        with st.form("set_target"):
+            st.subheader(t("admin.set_target", L))
+            st.caption(t("admin.editing_now", L, name=prog_t["name"]))
+            c1, c2, c3 = st.columns(3)
+            region = c1.text_input(t("admin.region_any", L), value="" if f.region == regions.COUNTRY else f.region,
+                                   max_chars=64)
+            metric = c2.selectbox(t("admin.metric", L), [m.key for m in vocabulary.METRICS], format_func=_metric)
+            value = c3.number_input(t("admin.value", L), min_value=0.0, max_value=admin.MAX_TARGET, step=1.0)
+            note = st.text_input(t("admin.note", L), max_chars=2000)
+            if st.form_submit_button(t("admin.save", L), type="primary"):
+                out = _run(admin.set_target, store, actor, prog_t["id"], region, metric, value, note=note or None)
+                if out:
+                    st.info(t("admin.saved_target", L, region=regions.describe(out["region"]), metric=_metric(metric),
+                              before=(out["before"] or {}).get("value", "—"), after=out["after"]["value"]))
 
 # --- programmes ------------------------------------------------------------------------------------
 with tab_programmes:
-    _table(pd.DataFrame([{"id": p["id"], "code": p["code"], "programme_name": p["name"]} for p in programmes()]))
-    with st.form("new_programme", clear_on_submit=True):
-        st.subheader(t("admin.new_programme", L))
+    progs = programmes()
+    _table(pd.DataFrame([{"id": p["id"], "programme_name": p["name"], "region_name": p["region"]["name"],
+                          "years": f"{p['years'][0]}–{p['years'][1]}",
+                          "status": t(f"admin.status.{p['status']}", L) + (t("admin.demo_mark", L) if p["demo"] else "")}
+                         for p in progs], columns=["id", "programme_name", "region_name", "years", "status"]))
+    metric_keys = [m.key for m in vocabulary.METRICS]
+
+    def _settings_form(key: str, current: dict | None) -> dict | None:
+        """The programme's settings; returns what was submitted or None."""
+        cur = current or {}
+        with st.form(key, clear_on_submit=current is None):
+            c1, c2 = st.columns(2)
+            name = c1.text_input(t("admin.programme_name", L), value=cur.get("name", ""), max_chars=200)
+            region = c2.text_input(t("admin.region_any", L), value=(cur.get("region") or {}).get("name", ""),
+                                   max_chars=64)
+            c1, c2, c3 = st.columns(3)
+            years = c1.text_input(t("admin.years", L), max_chars=20,
+                                  value=(f"{cur['years'][0]}-{cur['years'][1]}" if cur else str(clock.today().year)))
+            season = c2.text_input(t("admin.season", L), max_chars=20,
+                                   value="{} 至 {}".format(*cur.get("season", ["04-01", "11-15"])))
+            elig = c3.number_input(t("admin.eligibility_year", L), min_value=1949, max_value=2030,
+                                   value=int(cur.get("eligibility_year") or vocabulary.ELIGIBILITY_BUILT_BEFORE))
+            c1, c2, c3, c4 = st.columns(4)
+            weekday = c1.selectbox(t("admin.weekday", L), list(range(7)), index=int(cur.get("report_weekday", 4)),
+                                   format_func=lambda d: t(f"weekday.{d}", L))
+            deadline = c2.text_input(t("admin.deadline", L), value=cur.get("report_deadline", "12:00"), max_chars=5)
+            sub = cur.get("subsidy") or {}
+            per_hh = c3.number_input(t("admin.subsidy_household", L), min_value=0.0, max_value=1000.0, step=0.1,
+                                     value=float(sub.get("per_household_wan", 0.0)))
+            per_lift = c4.number_input(t("admin.subsidy_lift", L), min_value=0.0, max_value=1000.0, step=1.0,
+                                       value=float(sub.get("per_lift_wan", 0.0)))
+            counted = st.multiselect(t("admin.metrics", L), metric_keys, format_func=_metric,
+                                     default=cur.get("metrics") or list(vocabulary.DEFAULT_PROGRAMME_METRICS))
+            src = st.text_area(t("admin.source_doc", L), value=cur.get("source") or "", max_chars=5000)
+            label = t("admin.create" if current is None else "admin.save", L)
+            if not st.form_submit_button(label, type="primary"):
+                return None
+        subsidy = {k: v for k, v in (("per_household_wan", per_hh), ("per_lift_wan", per_lift)) if v}
+        return {"name": name, "region": region, "years": years, "season": season, "eligibility_year": int(elig),
+                "report_weekday": int(weekday), "report_deadline": deadline, "subsidy": subsidy,
+                "metrics": counted, "source": src}
+
+    st.subheader(t("admin.new_programme", L))
+    given = _settings_form("new_programme", None)
+    if given is not None and _run(programmes_lib.create, store, actor, **given):
+        st.cache_data.clear()
+        st.rerun()
+
+    if progs:
+        st.subheader(t("admin.edit_programme", L))
+        prog_e = _pick_programme("edit_programme")
+        st.caption(t("admin.editing_now", L, name=prog_e["name"]))
+        given = _settings_form(f"edit_programme_{prog_e['id']}", prog_e)
+        if given is not None and _run(programmes_lib.update, store, actor, prog_e["id"], **given):
+            st.cache_data.clear()
+            st.rerun()
         c1, c2 = st.columns(2)
-        code = c1.text_input(t("admin.programme_code", L), max_chars=64)
-        pname = c2.text_input(t("admin.programme_name", L), max_chars=200)
-        c1, c2, c3 = st.columns(3)
-        pregion = c1.text_input(t("admin.region_code", L), max_chars=6)
-        y0 = c2.number_input(t("admin.year_start", L), min_value=2000, max_value=2100, value=clock.today().year)
-        y1 = c3.number_input(t("admin.year_end", L), min_value=2000, max_value=2100, value=clock.today().year)
-        src = st.text_area(t("admin.source_doc", L), max_chars=5000)
-        if st.form_submit_button(t("admin.create", L), type="primary"):
-            if _run(admin.create_programme, store, actor, code, pname, pregion.strip(), int(y0), int(y1),
-                    source_doc=src or None):
+        archived = prog_e["status"] == "archived"
+        if c1.button(t("admin.unarchive" if archived else "admin.archive", L, name=prog_e["name"]),
+                     key=f"archive_{prog_e['id']}"):
+            if _run(programmes_lib.archive, store, actor, prog_e["id"], restore=archived):
+                st.cache_data.clear()
+                st.rerun()
+        if c2.button(t("admin.delete", L, name=prog_e["name"]), key=f"delete_{prog_e['id']}"):
+            if _run(programmes_lib.delete_programme, store, actor, prog_e["id"]):
+                st.cache_data.clear()
                 st.rerun()
 
-    prog = metrics.get_programme(store, f.programme)
-    with st.form("calendar"):
-        st.subheader(t("admin.calendar", L))
-        st.caption(t("admin.calendar_now", L, name=prog.name, weekday=t(f"weekday.{prog.report_weekday}", L),
-                     deadline=prog.report_deadline))
-        c1, c2 = st.columns(2)
-        weekday = c1.selectbox(t("admin.weekday", L), list(range(7)), index=prog.report_weekday,
-                               format_func=lambda d: t(f"weekday.{d}", L))
-        deadline = c2.text_input(t("admin.deadline", L), value=prog.report_deadline, max_chars=5)
-        if st.form_submit_button(t("admin.save", L), type="primary"):
-            if _run(discipline.set_calendar, store, f.programme, weekday=int(weekday), deadline_hhmm=deadline,
-                    actor=actor):
+    st.subheader(t("admin.zones", L))
+    st.caption(t("admin.zones_help", L))
+    listed = zones_lib.list_zones(store)
+    zdf = pd.DataFrame([{"region": z["adcode"], "name": z["name"], "parent": z["path"]} for z in listed["zones"]]
+                       + [{"region": a["adcode"], "name": a["name"], "parent": t("admin.alias_of", L,
+                                                                                  region=regions.describe(a["adcode"]))}
+                          for a in listed["aliases"]], columns=["region", "name", "parent"])
+    _table(zdf)
+    with st.form("add_zone", clear_on_submit=True):
+        c1, c2, c3 = st.columns(3)
+        zname = c1.text_input(t("admin.zone_name", L), max_chars=64)
+        zparent = c2.text_input(t("admin.zone_parent", L), max_chars=64)
+        zcode = c3.text_input(t("admin.zone_code", L), max_chars=6)
+        alias = st.checkbox(t("admin.zone_is_alias", L))
+        if st.form_submit_button(t("admin.create", L), type="primary"):
+            if alias:
+                ok = _run(zones_lib.add_alias, store, actor, zname, zparent)
+            else:
+                ok = _run(zones_lib.add_zone, store, actor, zname, zparent, code=zcode.strip() or None)
+            if ok:
+                st.cache_data.clear()
                 st.rerun()
+
 
 # --- audit log (read only) -----------------------------------------------------------------------
 with tab_audit:

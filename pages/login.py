@@ -10,9 +10,9 @@ from lib.domain.text import Text
 from lib.present.i18n import t
 from pages._ui import session
 from pages._ui.filters import sidebar_filters
-from pages._ui.store import settings
+from pages._ui.store import settings, store
 
-f = sidebar_filters()
+f = sidebar_filters(need_programme=False)
 L = f.lang
 st.title(t("login.title", L))
 
@@ -41,6 +41,10 @@ if who:  # signed in at the identity provider, but no account here
     if st.button(t("login.logout", L), key="oidc_logout"):
         st.logout()
 
+if not auth.has_admin(store()):
+    st.info(t("login.first_admin", L))
+    st.code("python -m lib.cli user add 管理员用户名 --role admin", language="bash")
+    st.caption(t("login.first_admin_then", L))
 st.caption(t("login.intro", L))
 with st.form("login", clear_on_submit=False):
     username = st.text_input(t("login.username", L), key="login_user", max_chars=64, autocomplete="username")

@@ -63,7 +63,7 @@ def set_target(store: Store, actor: Actor, programme, region: str, metric: str, 
     if metric not in vocabulary.METRIC_BY_KEY:
         raise UserError(f"指标“{str(metric)[:32]}”无效，可选：" + "、".join(f"{m.key}（{m.zh}）" for m in vocabulary.METRICS) + "。",
                         "Unknown metric.")
-    reg = regions.get(str(region).strip())
+    reg = regions.get(programmes.region_code(region))
     v = None if value is None or value == "" else _number(value, f"{vocabulary.METRIC_BY_KEY[metric].zh}目标")
     if note is not None:
         note = note.strip()[:2000] or None

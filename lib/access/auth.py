@@ -297,6 +297,12 @@ def create_user(store: Store, actor: Actor, username: str, role: str, password: 
     return after
 
 
+def has_admin(store: Store) -> bool:
+    """Is there an active administrator? (A fresh store has none: the sign-in screen says how to make one.)"""
+    with store.session() as s:
+        return s.scalar(select(UserRow.id).where(UserRow.role == "admin", UserRow.active.is_(True)).limit(1)) is not None
+
+
 def list_users(store: Store, actor: Actor) -> list[dict]:
     require(actor, "user")
     with store.session() as s:

@@ -39,8 +39,14 @@ TEXT: dict[str, Text] = {
     "public.banner": Text("公众版（只读）：数据截至 {as_of}。", "Public read-only edition: data as of {as_of}."),
     "public.signed_out": Text("未登录：仅显示公开数据（截至 {as_of}）。登录后可查看存在问题、上传与调度等内部内容。",
                               "Not signed in: public figures only (as of {as_of}). Sign in for internal content."),
-    "empty.no_programme": Text("尚无改造计划。请管理员导入台账或运行 python -m lib.cli demo。",
-                               "No programme yet. Import a register or run `python -m lib.cli demo`."),
+    "empty.no_programme": Text(
+        "尚无改造计划。管理员请先在左侧“登录”页登录，再到“系统管理 → 改造计划”新建本地的计划、导入分县目标表；"
+        "也可在服务器上运行 python -m lib.cli programme create --name 计划名称 --region 地区 --years 2024。"
+        "想先看看演示数据，请运行 python -m lib.cli demo。",
+        "No programme yet. An administrator signs in (the Sign-in screen), then creates the programme and imports "
+        "its target table under Administration → Programmes, or runs `python -m lib.cli programme create --name NAME "
+        "--region REGION --years 2024` on the server. To look at demonstration data, run `python -m lib.cli demo`."),
+    "empty.no_programme_public": Text("尚无公开的改造计划数据。", "No programme has been published yet."),
     "empty.no_reports": Text("本周暂无填报", "No reports this week"),
     "kpi.target": Text("年度目标", "Target"),
     "kpi.started": Text("已开工", "Started"),

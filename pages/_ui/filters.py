@@ -21,7 +21,7 @@ __all__ = ["Filters", "sidebar_filters", "drill_to", "url_value", "week_label"]
 
 @dataclass(frozen=True)
 class Filters:
-    programme: int
+    programme: int | None  # None only on screens that work without one (sign-in, administration)
     region: str
     as_of: str | None
     metric: str  # communities | households
@@ -101,17 +101,26 @@ def drill_to(adcode: str) -> None:
     st.rerun()
 
 
-def sidebar_filters() -> Filters:
-    """The first call of every screen: go through app.py, draw the shared filters, return them."""
+def sidebar_filters(*, need_programme: bool = True) -> Filters:
+    """The first call of every screen: go through app.py, draw the shared filters, return them.
+
+    On a store with no programme yet, a screen that needs one says how the first
+    administrator sets one up and stops; sign-in and administration carry on.
+    """
     entry.enter()
     cfg = settings()
     with st.sidebar:
         L = _bound(st.segmented_control, t("filter.language", lang()), list(LANGS), "lang",
                    default=cfg.lang, required=True, format_func=lambda v: t(f"lang.{v}", v)) or cfg.lang
         progs = programmes()
-        if not progs:
-            st.info(t("empty.no_programme", L))
+    if not progs:
+        viewer = current_actor()
+        if need_programme:
+            st.info(t("empty.no_programme_public" if cfg.public else "empty.no_programme", L))
             st.stop()
+        return Filters(programme=None, region=regions.COUNTRY, as_of=None, metric="households", lang=L,
+                       public=cfg.public or not viewer.is_staff, viewer=viewer)
+    with st.sidebar:
         by_id = {str(p["id"]): p for p in progs}
         pid = _bound(st.selectbox, t("filter.programme", L), list(by_id), "programme",
                      format_func=lambda k: by_id[k]["name"])

@@ -65,18 +65,21 @@ def test_admin_screen_sets_the_reporting_deadline(sqlite_demo_url, monkeypatch):
     at.session_state["_auth_actor"] = auth.load_actor(store, "boss", via="password")
     at.run()
     at.switch_page("pages/admin.py").run()
-    assert any("每周五 12:00 前报送" in c.value for c in at.caption)
-    next(w for w in at.selectbox if w.label == "报送日").set_value(3)
-    deadline = next(w for w in at.text_input if w.label == "截止时间（HH:MM）")
+    # the edit form says which programme it changes, and holds its reporting day and deadline
+    assert any("以下修改只作用于：青海省2021年城镇老旧小区改造" in c.value for c in at.caption)
+    next(w for w in reversed(at.selectbox) if w.label == "报送日").set_value(3)
+    deadline = next(w for w in reversed(at.text_input) if w.label == "截止时间（HH:MM）")
+    assert deadline.value == "12:00"
     deadline.set_value("25:00")
     form_buttons = [b for b in at.button if b.label == "保存"]
-    form_buttons[-1].click().run()  # the calendar form's button is the last 保存 on the screen
-    assert [e.value for e in at.error] == ["截止时间“25:00”格式不正确，请写成 HH:MM（如 12:00）。"]
+    form_buttons[-1].click().run()  # the edit form's button is the last 保存 on the screen
+    assert [e.value for e in at.error] == ["截止时间“25:00”应写作 HH:MM，例如 12:00。"]
     with store.session() as s:
         assert (s.get(Programme, 1).report_weekday, s.get(Programme, 1).report_deadline) == (4, "12:00")
-    next(w for w in at.text_input if w.label == "截止时间（HH:MM）").set_value("17:30")
+    next(w for w in reversed(at.text_input) if w.label == "截止时间（HH:MM）").set_value("17:30")
     [b for b in at.button if b.label == "保存"][-1].click().run()
     assert not at.exception and not at.error
     with store.session() as s:
         assert (s.get(Programme, 1).report_weekday, s.get(Programme, 1).report_deadline) == (3, "17:30")
-    assert admin.audit_entries(store, ADMIN, action="programme.calendar")[0]["actor"] == "boss"
+    entry = admin.audit_entries(store, ADMIN, action="programme.update")[0]
+    assert entry["actor"] == "boss" and entry["after"] == {"report_weekday": 3, "report_deadline": "17:30"}
