@@ -109,13 +109,16 @@ def _name_taken(s, name: str) -> str | None:
 
 def add_zone(store: Store, actor: Actor, name: str, parent: str, code: str | None = None, lon=None, lat=None,
              programme=None, note: str | None = None) -> dict:
-    """Add a zone under a parent region; returns it. The code: the one given (统计用区划代码) or a free one."""
+    """Add a zone under a parent region; returns it. The code: the one given (统计用区划代码) or a free one.
+
+    Parent 100000 (全国): a province-level unit beside the provinces (新疆生产建设兵团, code 660000).
+    """
     require(actor, "programme")
     name = _name(name, "功能区")
     up = _region(parent, "上级地区")
-    if up.kind != "division" or up.level not in ("province", "prefecture", "county"):
-        raise UserError(f"上级地区须为省、市（州）或县（市、区），{regions.describe(up.adcode)}不能作为功能区的上级。",
-                        "A zone's parent is a province, prefecture or county.")
+    if up.kind not in ("division", "country"):
+        raise UserError(f"上级地区须为全国、省、市（州）或县（市、区），功能区{regions.describe(up.adcode)}不能作为功能区的上级。",
+                        "A zone's parent is the country, a province, prefecture or county.")
     lon, lat = _point(lon, lat)
     prefix = regions.code_prefix(up.adcode)
     if code not in (None, ""):
@@ -123,6 +126,10 @@ def add_zone(store: Store, actor: Actor, name: str, parent: str, code: str | Non
         if not re.fullmatch(r"\d{6}", code):
             raise UserError(f"功能区代码“{code[:20]}”应为6位数字（统计用区划代码的前6位，如 371471）。",
                             "A zone code is 6 digits.")
+        if up.kind == "country" and (not code.endswith("0000") or
+                                     any(c.startswith(code[:2]) for c in regions.divisions_today())):
+            raise UserError(f"与省并列的功能区代码应为“两位数字＋0000”且前两位不是任何省的代码（如新疆生产建设兵团 660000），"
+                            f"{code} 不符合。", "A province-level zone code is NN0000 with NN no province's.")
         if not code.startswith(prefix):
             raise UserError(f"功能区代码 {code} 应以上级地区{up.name}的代码前缀 {prefix} 开头。",
                             f"The code must start with {prefix}.")

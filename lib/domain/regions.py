@@ -235,14 +235,22 @@ _lock = threading.Lock()
 
 def make_zone(adcode: str, name: str, parent: str, *, lon: float | None = None, lat: float | None = None,
               programme_id: int | None = None, note: str | None = None) -> Region:
-    """A zone (a reporting unit that is not a division) under a parent region."""
+    """A zone (a reporting unit that is not a division) under a parent region.
+
+    Under a province, prefecture or county it is a county-level unit of that region. Under
+    the country (100000) it is a province-level unit that is its own county, beside the
+    provinces, like 台湾省 (新疆生产建设兵团 660000 in the Ministry's national tables).
+    """
     up = _base().regions.get(str(parent))
     if up is None:
         raise NotFound(f"上级地区代码 {parent} 不存在。", f"Unknown parent region {parent}.")
+    point = (None if lon is None else float(lon), None if lat is None else float(lat))
+    if up.adcode == COUNTRY:
+        return Region(str(adcode), str(name), "province", COUNTRY, str(adcode), None, True, "", "zone", (),
+                      *point, programme_id, note or "")
     province, prefecture = _under(up)
     return Region(str(adcode), str(name), "county", up.adcode, province, prefecture, True, "", "zone", (),
-                  None if lon is None else float(lon), None if lat is None else float(lat), programme_id,
-                  note or "")
+                  *point, programme_id, note or "")
 
 
 def set_local(zones: Iterable[Region], aliases: Mapping[str, str]) -> None:
@@ -605,8 +613,10 @@ def code_in_use(adcode: str) -> str | None:
 
 
 def code_prefix(parent: str) -> str:
-    """The digits a zone's code under `parent` starts with: a prefecture's 4, a province's 2."""
+    """The digits a zone's code under `parent` starts with: a prefecture's 4, a province's 2, none for the country."""
     up = get(parent)
+    if up.adcode == COUNTRY:
+        return ""
     if up.level == "province":
         return up.adcode[:2]
     if up.prefecture:
@@ -619,11 +629,20 @@ def free_zone_code(parent: str, taken: Iterable[str] = ()) -> str:
 
     Inside a prefecture: its 4 digits then 99, 98 … 90, then 89 … 80 (the end of the
     range, where the statistical codes of 开发区 (71-79) and divisions (01-70, 81-) are rare);
-    inside a province (or a province-level city): its 2 digits, then 99, then 99 … 01.
+    inside a province (or a province-level city): its 2 digits, then 99, then 99 … 01; beside
+    the provinces (parent 100000): 990000 … 900000.
     `taken`: more codes to avoid (the store's zones, when the registry may lag).
     """
     taken = set(taken)
     prefix = code_prefix(parent)
+    if not prefix:  # beside the provinces: 990000, 980000 … 900000, two digits no division starts with
+        used = {c[:2] for c in _base().regions} | {c[:2] for c in cnmaps_regions()}
+        for n in range(99, 89, -1):
+            code = f"{n}0000"
+            if str(n) not in used and code not in taken and code_in_use(code) is None:
+                return code
+        raise NotFound("已没有可分配的省级功能区代码，请用 --code 指定（如新疆生产建设兵团 660000）。",
+                       "No free province-level zone code: give one with --code.")
     if len(prefix) == 4:
         tails = [f"{n:02d}" for n in range(99, 79, -1)]
     else:

@@ -71,7 +71,7 @@ def test_a_zone_code_never_clashes(empty_store):
 @pytest.mark.parametrize("kwargs,words", [
     (dict(name="黄岛区", parent="370200"), "zone alias"),  # a division's name
     (dict(name="", parent="371400"), "名称为空"),
-    (dict(name="某开发区", parent="100000"), "上级地区"),
+    (dict(name="某开发区", parent="100000", code="371471"), "两位数字＋0000"),
     (dict(name="某开发区", parent="不存在的市"), "找不到"),
     (dict(name="某开发区", parent="371400", lon=200, lat=37), "经度"),
     (dict(name="某开发区", parent="371400", lon=116.3), "同时填写"),
@@ -189,3 +189,25 @@ def test_district_account_scoped_to_a_new_code(empty_store):
     assert out["scope_adcode"] == "431181"
     old = create_user(empty_store, ADMIN, "qiyang2", "district", "long-enough-password-1", scope_adcode="431121")
     assert old["scope_adcode"] == "431181"  # the old code is stored as today's
+
+
+def test_a_unit_beside_the_provinces(empty_store):
+    """新疆生产建设兵团 reports beside 新疆 in the Ministry's national tables (NBS code 660000)."""
+    out = zones.add_zone(empty_store, ADMIN, "新疆生产建设兵团", "100000", code="660000")
+    corps = regions.get("660000")
+    assert (out["parent"], corps.level, corps.is_county, corps.province, corps.prefecture) == \
+        ("100000", "province", True, "660000", None)
+    assert corps in regions.children("100000") and len(regions.children("100000")) == 35
+    assert corps in regions.counties_in("100000") and regions.counties_in("660000") == [corps]
+    assert regions.contains("100000", "660000") and not regions.contains("650000", "660000")
+    assert regions.path_names("660000") == ["新疆生产建设兵团"]
+    assert regions.resolve("新疆生产建设兵团") is corps
+    for code in ("650000", "661000", "100001"):
+        with pytest.raises(UserError):
+            zones.add_zone(empty_store, ADMIN, f"测试{code}", "100000", code=code)
+    assert zones.add_zone(empty_store, ADMIN, "某全国性单位", "全国")["adcode"] == "990000"
+    with empty_store.session() as s:
+        row = s.get(Region, "660000")
+        assert (row.level, row.parent_adcode, row.province_adcode) == ("province", "100000", "660000")
+    empty_store.ensure_regions()  # leaves zones alone and reloads them
+    assert regions.get("660000").level == "province"
