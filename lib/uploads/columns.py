@@ -328,7 +328,7 @@ class Guess:
     def by(self) -> str:
         """What decided: distinctive values alone, the header alone (values merely fit), or both."""
         if self.values >= 0.8:
-            return "values" if self.header < 0.3 else "header+values"
+            return "values" if self.header < 0.5 else "header+values"
         return "header"
 
 
