@@ -71,12 +71,15 @@ def list_programmes(store: Store) -> list[dict]:
 
 
 def report_dates(store: Store, programme_id: int) -> list[date]:
-    """Every date for which the programme has active reports, oldest first."""
+    """Every date for which the programme has active reports (per community or per region), oldest first."""
     with store.session() as s:
         if rollups.usable(s, programme_id):  # the same dates, without scanning the history
-            return rollups.weeks(s, programme_id)
-        rows = s.scalars(report_dates_query(programme_id)).all()
-    return list(rows)
+            rows = list(rollups.weeks(s, programme_id))
+        else:
+            rows = list(s.scalars(report_dates_query(programme_id)).all())
+        agg = s.scalars(select(AggregateReport.report_date).distinct()
+                        .where(AggregateReport.programme_id == programme_id, AggregateReport.active.is_(True))).all()
+    return sorted(set(rows) | set(agg)) if agg else rows
 
 
 def default_as_of(store: Store, programme: Programme) -> date:

@@ -139,6 +139,7 @@ def test_hunan_progress_is_an_aggregate_upload_with_its_74_percent(empty_store, 
     s = metrics.summary(store, pid)
     prov = hunan_2021_08_progress.STATED["全省"]
     assert s["as_of"] == "2021-08-31" and s["source"] == "reported"
+    assert [d.isoformat() for d in metrics.report_dates(store, pid)] == ["2021-08-31"]  # the week selector has it
     c = s["totals"]["communities"]
     assert (c["target"], c["started"]) == (prov["计划完成数"], prov["累计开工数"]) == (1500, 1110)
     assert f"{c['start_rate']:.2%}" == prov["开工率"] == "74.00%"
