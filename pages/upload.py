@@ -7,9 +7,10 @@ import streamlit as st
 
 from lib.access import auth
 from lib.domain import clock
+from lib.domain import fields
 from lib.domain import regions
 from lib.domain.errors import UserError
-from lib.present.i18n import stage_name, t
+from lib.present.i18n import has, stage_name, t
 from lib.uploads import ingest
 from lib.uploads import templates
 from pages._ui import widgets
@@ -44,9 +45,10 @@ else:
 c1, c2 = st.columns(2)
 kind = c1.radio(t("upload.kind", L), ["progress", "register"], horizontal=True, key="upload_kind",
                 format_func=lambda k: t(f"upload.kind.{k}", L))
-# Empty means: use the 填报日期 written in the sheet's title area (the usual case).
-report_day = c2.date_input(t("upload.report_date", L), value=None, max_value=clock.today(),
-                           key="upload_date", help=t("upload.report_date_help", L)) if kind == "progress" else None
+# Empty means: use the 填报日期 written in the sheet's title area (the usual case); a register
+# without a date is registered by the programme's years (lib.uploads.checks says which rule it used).
+report_day = c2.date_input(t(f"upload.date.{kind}", L), value=None, max_value=clock.today(),
+                           key="upload_date", help=t(f"upload.date_help.{kind}", L))
 
 # the files a county works with are Chinese whatever the screen's language
 st.download_button(t("upload.template", L), data=templates.template(store, f.programme, county, kind=kind, viewer=f.viewer),
@@ -70,13 +72,13 @@ if up is not None:
             st.stop()
         bar.progress(1.0, text=t("upload.checked", L))
         st.session_state.update(upload_key=key, upload_preview=pv, upload_data=data)
-    pv: ingest.Preview = st.session_state["upload_preview"]
+    pv: ingest.Preview = st.session_state["upload_preview"].shown_to(actor)
 
     m = st.columns(4)
     m[0].metric(t("upload.rows", L), pv.rows)
     m[1].metric(t("upload.errors", L), len(pv.errors))
     m[2].metric(t("upload.warnings", L), len(pv.warnings))
-    m[3].metric(t("upload.changes", L), sum(1 for c in pv.changes if c.get("stage_changed") or c.get("change")))
+    m[3].metric(t("upload.changes", L), pv.changed_rows)
     if pv.report_date:
         st.caption(t("upload.report_date_used", L, day=pv.report_date.isoformat()))
     for note in pv.notes:
@@ -97,16 +99,62 @@ if up is not None:
     if pv.warnings:
         with st.expander(t("upload.warning_list", L, n=len(pv.warnings)), expanded=not pv.errors):
             st.dataframe(issues_frame(pv.warnings), hide_index=True, width="stretch")
-    if pv.changes and not pv.errors:
+
+    def change_label(key: str) -> str:
+        if has(f"upload.field.{key}"):
+            return t(f"upload.field.{key}", L)
+        return fields.label(key, L) if key in fields.BY_KEY else key
+
+    def shown(key: str, value) -> str:
+        if value is None:
+            return ""
+        if value == ingest.HIDDEN:
+            return t("upload.hidden", L)
+        if key == "stage":
+            return stage_name(value, L)
+        if isinstance(value, bool):
+            return t("upload.yes" if value else "upload.no", L)
+        if isinstance(value, float):
+            return f"{value:,.2f}".rstrip("0").rstrip(".")
+        return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+    if pv.status == "unchanged":
+        st.info(t("upload.already", L))
+    elif pv.changes and not pv.errors:
         st.subheader(t("upload.diff", L))
-        diff = pd.DataFrame(pv.changes)
-        if "stage_changed" in diff:
-            diff = diff.sort_values("stage_changed", ascending=False)
-        for col in ("stage_before", "stage_after"):
-            if col in diff:
-                diff[col] = diff[col].map(lambda z: stage_name(z, L) if isinstance(z, str) else z)
-        st.dataframe(diff.rename(columns=lambda c: t(f"upload.diff.{c}", L)), hide_index=True, width="stretch")
-    if not pv.errors:
+        st.markdown(t("upload.counts", L, n=pv.changed_rows, kinds=t("upload.list_sep", L).join(
+            f"{change_label(k)} {n}" for k, n in pv.change_counts.items())))
+        # only the rows that change, a column for each kind of value that changes anywhere in the file;
+        # a changed cell reads "before → after" and is highlighted
+        order = list(dict.fromkeys(k for c in pv.changes for k in c["fields"]))
+        order.sort(key=lambda k: ingest.CHANGE_ORDER.index(k) if k in ingest.CHANGE_ORDER else len(ingest.CHANGE_ORDER))
+        head = {"code": t("upload.diff.code", L), "name": t("upload.diff.name", L),
+                "county": t("upload.diff.county", L), "change": t("upload.diff.change", L)}
+        cols = {k: change_label(k) for k in order}
+        table, marks = [], []
+        for c in pv.changes:
+            row = {head["code"]: c["code"], head["name"]: c["name"], head["county"]: c["county"]}
+            if pv.kind == "register":
+                row[head["change"]] = t(f"upload.change.{c['change']}", L)
+            mark = {h: "" for h in row}
+            for k, h in cols.items():
+                after = shown(k, c["after"].get(k))
+                if k in c["fields"] and c["change"] != "new":
+                    row[h] = f"{shown(k, c['before'].get(k)) or '—'} → {after or '—'}"
+                else:
+                    row[h] = after
+                mark[h] = ("background-color: #fff3bf; font-weight: 600" if c["change"] != "new"
+                           else "background-color: #d3f9d8") if k in c["fields"] else ""
+            table.append(row)
+            marks.append(mark)
+        diff = pd.DataFrame(table)
+        css = pd.DataFrame(marks, index=diff.index, columns=diff.columns)
+        st.dataframe(diff.style.apply(lambda _: css, axis=None), hide_index=True, width="stretch",
+                     key="upload_diff")
+        st.caption(t("upload.diff_help", L))
+    elif not pv.errors:
+        st.info(t("upload.no_changes", L, n=pv.rows))
+    if pv.status == "ok":
         if st.button(t("upload.confirm", L), type="primary", key="upload_confirm"):
             with st.spinner(t("upload.saving", L)):
                 try:

@@ -9,12 +9,29 @@ A progress row must name a community of the programme's register (by code, or by
 within its county), inside the uploader's scope; its stage must be known; cumulative
 figures (lib.domain.fields, Field.cumulative) may not go back unless marked as a
 correction; dates may not lie after the report date. A register row needs a name, a
-county and (new communities) households; amounts are never negative; coordinates lie in
-China; texts fit their columns.
+county and (new communities) households; amounts are never negative; a project row's
+number of communities (涉及小区数) is a positive whole number; coordinates lie in China;
+texts fit their columns.
+
+What the preview says is what the store would get. Every kind of change is counted
+(`Preview.change_counts`: for a progress report each of `PROGRESS_CHANGES`, compared
+with the community's last report; for a register "new" and each column of
+`REGISTER_UPDATABLE` that changes), and `Preview.changes` lists only the rows that
+change, each naming its changed fields with their values before and after. A progress
+row that repeats last week's figures is still stored (the county reported this week)
+but is no change. Internal fields (problems, remarks) are counted for every viewer
+and shown only to a viewer who may see internal data.
+
+Dates make sense for the programme's years: new register rows are registered on the
+upload's date (chosen, or read from the title) or, with no date and a programme that
+has ended, on the first day of its first year, never hidden by the server clock; the
+rule used is a note of the preview. A date after the programme's last year is a
+warning.
 """
 
 from __future__ import annotations
 
+import copy
 import difflib
 import re
 from collections import defaultdict, namedtuple
@@ -42,11 +59,19 @@ _PROJECT = Project.__table__.c
 _REPORT_FIELDS = tuple(f for f in fields.PROGRESS_FIELDS
                        if f in ProgressReport.__table__.c and f != "report_date")
 # What a register row may change on a community already in the register (its code and
-# county never change through an upload).
-REGISTER_UPDATABLE = tuple(c for f in fields.REGISTER_FIELDS if f not in ("code", "county")
-                           for c in fields.stored_as(f) if c in _PROJECT)
+# county never change through an upload). A project row's number of communities
+# (涉及小区数, Project.communities) is one of them whatever the field table says.
+REGISTER_UPDATABLE = tuple(dict.fromkeys(
+    [c for f in fields.REGISTER_FIELDS if f not in ("code", "county") for c in fields.stored_as(f) if c in _PROJECT]
+    + ["communities"]))
+# The kinds of change a progress row can make, each counted in the preview.
+PROGRESS_CHANGES = _REPORT_FIELDS
+# Shown in place of an internal value (problems, remarks) to a viewer who may not see it.
+HIDDEN = "（内部信息，不予显示）"
+_INTERNAL = frozenset(fields.INTERNAL) | {"problems", "remarks"}
+CHANGE_ORDER = ("new",) + PROGRESS_CHANGES + REGISTER_UPDATABLE
 _CUMULATIVE = tuple(f.key for f in fields.FIELDS if f.cumulative)
-_REGISTER_AMOUNTS = tuple(f for f in fields.REGISTER_FIELDS if fields.get(f).is_amount)
+_REGISTER_AMOUNTS = tuple(f for f in fields.REGISTER_FIELDS if fields.get(f).is_amount and f != "communities")
 _PROGRESS_AMOUNTS = tuple(f for f in fields.PROGRESS_FIELDS if fields.get(f).is_amount)
 _EVENT_DATES = tuple(f for f in fields.PROGRESS_FIELDS if fields.get(f).type == "date" and f != "report_date")
 # Register texts stored in a column of limited length.
@@ -69,7 +94,13 @@ class Preview:
     rejected: int = 0
     errors: list[Issue] = field(default_factory=list)
     warnings: list[Issue] = field(default_factory=list)
+    # Only the rows that change: {"code", "name", "county", "change": "new"|"update"|"report",
+    # "fields": [changed keys], "before": {key: value}, "after": {key: value}, "correction": bool}
     changes: list[dict] = field(default_factory=list)
+    # How many rows change each kind of value: {"stage": 3, "progress_pct": 2, ...}; register: {"new": n, column: n}
+    change_counts: dict[str, int] = field(default_factory=dict)
+    changed_rows: int = 0  # rows that change anything (== len(changes))
+    registered_on: date | None = None  # the date new register rows are registered on
     notes: list[str] = field(default_factory=list)
     upload_id: int | None = None
     counties: list[str] = field(default_factory=list)
@@ -80,13 +111,24 @@ class Preview:
     _register: list[dict] = field(default_factory=list, repr=False)
     _read: ReadResult | None = field(default=None, repr=False)
 
+    def shown_to(self, viewer) -> "Preview":
+        """This preview as `viewer` may see it: the changes of internal fields (problems, remarks)
+        still named and counted, their text hidden unless the viewer may see internal data."""
+        if auth.sees_internal(viewer):
+            return self
+        out = copy.copy(self)
+        out.changes = copy.deepcopy(self.changes)
+        _hide_internal(out)
+        return out
+
     def to_dict(self) -> dict:
         status = {"ok": "dry-run"}.get(self.status, self.status)
         return {"status": status, "kind": self.kind, "rows": self.rows, "accepted": self.accepted,
                 "rejected": self.rejected, "report_date": self.report_date,
                 "errors": [issue_dict(i) for i in self.errors],
                 "warnings": [issue_dict(i) for i in self.warnings],
-                "changes": self.changes, "notes": self.notes, "upload_id": self.upload_id,
+                "changes": self.changes, "change_counts": self.change_counts, "changed_rows": self.changed_rows,
+                "registered_on": self.registered_on, "notes": self.notes, "upload_id": self.upload_id,
                 "sha256": self.sha256, "filename": self.filename}
 
 
@@ -129,6 +171,7 @@ class _Ctx:
 
 
 def validate(s, prog: Programme, pv: Preview, read: ReadResult, act, county: str | None, as_of: date | None):
+    """Check every row; `county` is an adcode (lib.uploads.ingest resolves a name once, before)."""
     rows = read.rows
     pv.report_date = as_of or read.report_date
     if county:
@@ -144,12 +187,24 @@ def validate(s, prog: Programme, pv: Preview, read: ReadResult, act, county: str
     if pv.report_date and pv.report_date > clock.today():
         pv.errors.append(Issue("error", None, None, "填报日期", str(pv.report_date),
                                f"填报日期 {pv.report_date} 晚于今天，请填写本周实际的填报日期。"))
+    elif pv.report_date and pv.report_date.year > prog.year_end:
+        pv.warnings.append(Issue("warning", None, None, "填报日期", str(pv.report_date),
+                                 f"填报日期 {pv.report_date} 晚于本计划的年度（{_years(prog)}）："
+                                 "请确认选择的计划和日期无误。"))
     ctx = _Ctx(s, prog, pv.report_date)
     bad_rows: set[tuple[str, int]] = {(i.sheet, i.row) for i in read.errors if i.row}
     if pv.kind == "progress":
         _check_progress(ctx, pv, rows, act, county, bad_rows)
     else:
+        pv.registered_on, why = _register_date(prog, as_of, read.report_date)
         _check_register(ctx, pv, rows, act, county, bad_rows)
+        if any(r.get("_project_id") is None for r in pv._register):
+            _date_note(prog, pv, why)
+        else:
+            pv.registered_on = None  # no new community: no date needed
+    _count_changes(pv)
+    if not auth.sees_internal(act):
+        _hide_internal(pv)
     pv.errors.sort(key=lambda i: (i.sheet or "", i.row or 0))
     pv.rejected = len({(i.sheet, i.row) for i in pv.errors if i.row}) or (pv.rows if pv.errors else 0)
     pv.accepted = 0 if pv.errors else pv.rows
@@ -158,12 +213,78 @@ def validate(s, prog: Programme, pv: Preview, read: ReadResult, act, county: str
         pv._reports, pv._register = [], []
 
 
+def _years(prog: Programme) -> str:
+    return f"{prog.year_start}年" if prog.year_start == prog.year_end else f"{prog.year_start}–{prog.year_end}年"
+
+
+def _register_date(prog: Programme, as_of: date | None, title_date: date | None) -> tuple[date, str]:
+    """The date new register rows are registered on, and the rule that gave it (for the note).
+
+    The upload's date when it has one (chosen at upload, or read from the file's title);
+    otherwise, for a programme whose last year is over, the first day of its first year
+    (a past year's register belongs to that year's figures); otherwise today.
+    """
+    today = clock.today()
+    if as_of is not None:
+        return as_of, f"上传时选择的日期 {as_of}"
+    if title_date is not None:
+        return title_date, f"表格标题中的日期 {title_date}"
+    if prog.year_end < today.year:
+        day = date(prog.year_start, 1, 1)
+        return day, (f"本计划的起始日 {day}（本计划年度为{_years(prog)}，已结束，文件和上传时都没有给出日期；"
+                     "如需按其他日期登记，请在上传时选择日期，命令行用 --as-of）")
+    return today, f"今天 {today}（文件和上传时都没有给出日期）"
+
+
+def _date_note(prog: Programme, pv: Preview, why: str) -> None:
+    day = pv.registered_on
+    pv.notes.append(f"登记日期按{why}：新增小区自 {day} 起计入统计。")
+    if day.year > prog.year_end:
+        pv.warnings.append(Issue("warning", None, None, "登记日期", str(day),
+                                 f"登记日期 {day} 晚于本计划的年度（{_years(prog)}），新增小区不会计入"
+                                 f"{prog.year_end}年及以前的统计；请确认日期和计划无误。"))
+
+
+def _count_changes(pv: Preview) -> None:
+    counts: dict[str, int] = {}
+    for c in pv.changes:
+        for k in (["new"] if c["change"] == "new" else c["fields"]):
+            counts[k] = counts.get(k, 0) + 1
+    pv.change_counts = {k: counts[k] for k in CHANGE_ORDER if k in counts}
+    pv.changed_rows = len(pv.changes)
+
+
+def _hide_internal(pv: Preview) -> None:
+    """A viewer who may not see internal data learns that problems changed, not what they say."""
+    for c in pv.changes:
+        for side in ("before", "after"):
+            for k in _INTERNAL & set(c[side]):
+                if c[side][k] is not None:
+                    c[side][k] = HIDDEN
+
+
+def _differs(a, b) -> bool:
+    if isinstance(a, float) or isinstance(b, float):
+        if a is None or b is None:
+            return a is not b
+        return abs(float(a) - float(b)) > 1e-9
+    return a != b
+
+
 def _err(pv: Preview, row: RawRow, fld: str | None, msg: str, value=None, warn: bool = False):
     """An error (or, with warn, a warning) on a row, in the column of `fld` (its template header)."""
     shown = row.raw.get(fld) if fld and value is None else value
-    issue = Issue("warning" if warn else "error", row.sheet, row.row_number, fields.get(fld).zh if fld else None,
+    issue = Issue("warning" if warn else "error", row.sheet, row.row_number, _column(fld) if fld else None,
                   None if shown is None else str(shown), msg)
     (pv.warnings if warn else pv.errors).append(issue)
+
+
+def _column(fld: str) -> str:
+    """The column a field is written in: its template header."""
+    return fields.get(fld).zh if fld in fields.BY_KEY else _COLUMNS_ZH.get(fld, fld)
+
+
+_COLUMNS_ZH = {"communities": "涉及小区数"}  # store columns the field table may not (yet) name
 
 
 def _no_negatives(pv: Preview, row: RawRow, amounts: tuple[str, ...]) -> bool:
@@ -297,10 +418,12 @@ def _check_progress(ctx: _Ctx, pv: Preview, rows: list[RawRow], act, county, bad
         if (row.sheet, row.row_number) in bad_rows:
             continue
         cur = ctx.same_week.get(pid)
-        if cur is not None and _comparable(_as_dict(cur)) == _comparable(rep):
+        if cur is not None and not _report_changes(_as_dict(cur), rep):
             continue  # this week's figures are already in: nothing to add
         reports.append(rep)
-        pv.changes.append(_diff(ctx, pid, rep))
+        diff = _diff(ctx, pid, rep)
+        if diff is not None:
+            pv.changes.append(diff)
     pv._reports = reports
     pv.counties = sorted(counties)
 
@@ -310,7 +433,13 @@ def _as_dict(r: ProgressReport) -> dict:
 
 
 def _comparable(rep: dict) -> tuple:
+    """Two rows of one file for the same community say the same if these agree (problems aside)."""
     return tuple(rep.get(f) for f in _REPORT_FIELDS if f != "problems")
+
+
+def _report_changes(before: dict | None, rep: dict) -> list[str]:
+    """The kinds of value (PROGRESS_CHANGES) in which `rep` differs from the report before it."""
+    return [f for f in PROGRESS_CHANGES if _differs(before.get(f) if before else None, rep.get(f))]
 
 
 def _progress_row(ctx: _Ctx, pv: Preview, row: RawRow, p: Project, day: date, today: date) -> dict | None:
@@ -318,12 +447,16 @@ def _progress_row(ctx: _Ctx, pv: Preview, row: RawRow, p: Project, day: date, to
     ok = True
     stage_text = v.get("stage")
     stage = vocabulary.stage_from_text(stage_text) if stage_text else None
-    if stage_text and stage is None:
-        names = "、".join(s.zh for s in vocabulary.STAGES)
-        _err(pv, row, "stage", f"{_where(row)}：阶段“{stage_text}”无法识别，请从下拉列表选择：{names}。")
+    last = ctx.last.get(p.id)
+    if "stage" in row.invalid_fields:
+        ok = False  # the reader has said which word it could not read
+    elif stage_text and stage is None:
+        _err(pv, row, "stage", f"{_where(row)}：{vocabulary.stage_refusal(stage_text)}")
         ok = False
+    elif stage is not None and last is not None and row.raw.get("stage") in vocabulary.NOT_STARTED_WORDS \
+            and stage.rank < last.stage < vocabulary.STARTED:
+        stage = vocabulary.STAGE_BY_RANK[last.stage]  # 未开工 said of a community already in 前期: still 前期
     if stage is None and ok:
-        last = ctx.last.get(p.id)
         if last is None:
             _err(pv, row, "stage", f"{_where(row)}：“{p.name}”的当前阶段未填写，请填写（如 开工、完工）。")
             ok = False
@@ -344,17 +477,15 @@ def _progress_row(ctx: _Ctx, pv: Preview, row: RawRow, p: Project, day: date, to
         ok = False
     if not ok or stage is None:
         return None
-    last = ctx.last.get(p.id)
     rep = {"project_id": p.id, "report_date": day, "stage": stage.rank,
            "started_on": v.get("started_on") or (last.started_on if last else None),
            "finished_on": v.get("finished_on") or (last.finished_on if last else None),
            "accepted_on": v.get("accepted_on") or (last.accepted_on if last else None),
            "progress_pct": pct if pct is not None else (last.progress_pct if last else None),
-           "invested_wan": _first(v.get("invested_wan"), last and last.invested_wan),
-           "paid_wan": _first(v.get("paid_wan"), last and last.paid_wan),
-           "lifts_added": _first(v.get("lifts_added"), last and last.lifts_added),
-           "problems": "；".join(x for x in (v.get("problems"), v.get("measures") and f"整改措施：{v['measures']}") if x)
-           or None, "is_correction": bool(v.get("correction"))}
+           "invested_wan": _first(v.get("invested_wan"), last.invested_wan if last else None),
+           "paid_wan": _first(v.get("paid_wan"), last.paid_wan if last else None),
+           "lifts_added": _first(v.get("lifts_added"), last.lifts_added if last else None),
+           "problems": _problems(row, last), "is_correction": bool(v.get("correction"))}
     if stage.rank < vocabulary.STARTED:
         rep["started_on"] = v.get("started_on")
     if last is not None:
@@ -389,19 +520,37 @@ def _progress_row(ctx: _Ctx, pv: Preview, row: RawRow, p: Project, day: date, to
 
 
 def _first(a, b):
-    return a if a is not None else (b or None) if b is not None else None
+    """This week's figure, else last week's (a zero stays a zero)."""
+    return a if a is not None else b
 
 
-def _diff(ctx: _Ctx, pid: int, rep: dict) -> dict:
+def _problems(row: RawRow, last) -> str | None:
+    """This week's problems (with the measures taken). A file without a problems or measures
+    column says nothing about them: last week's stand; an empty cell means none."""
+    v = row.values
+    if "problems" not in row.raw and "measures" not in row.raw:
+        return last.problems if last is not None else None
+    return "；".join(x for x in (v.get("problems"), v.get("measures") and f"整改措施：{v['measures']}") if x) or None
+
+
+def _shown(fld: str, value):
+    """A report's value as the preview shows it: a stage by its name, the rest as stored."""
+    if fld == "stage" and value is not None:
+        return vocabulary.STAGE_BY_RANK[value].zh
+    return value
+
+
+def _diff(ctx: _Ctx, pid: int, rep: dict) -> dict | None:
+    """The row's changes against the community's last report; None when it changes nothing."""
     p = ctx.by_id[pid]
     last = ctx.last.get(pid)
-    old_stage = vocabulary.STAGE_BY_RANK[last.stage].zh if last else None
-    return {"code": p.code, "name": p.name, "county": regions.get(p.county_adcode).name,
-            "stage_before": old_stage, "stage_after": vocabulary.STAGE_BY_RANK[rep["stage"]].zh,
-            "stage_changed": old_stage != vocabulary.STAGE_BY_RANK[rep["stage"]].zh,
-            "pct_before": last.progress_pct if last else None, "pct_after": rep["progress_pct"],
-            "invested_before": last.invested_wan if last else None, "invested_after": rep["invested_wan"],
-            "correction": rep["is_correction"]}
+    before = _as_dict(last) if last is not None else None
+    changed = _report_changes(before, rep)
+    if not changed:
+        return None
+    return {"code": p.code, "name": p.name, "county": regions.get(p.county_adcode).name, "change": "report",
+            "fields": changed, "before": {f: _shown(f, before[f]) if before else None for f in PROGRESS_CHANGES},
+            "after": {f: _shown(f, rep[f]) for f in PROGRESS_CHANGES}, "correction": rep["is_correction"]}
 
 
 # --- register ------------------------------------------------------------------------------------
@@ -446,18 +595,23 @@ def _check_register(ctx: _Ctx, pv: Preview, rows: list[RawRow], act, county, bad
             continue
         rec["code"] = existing.code if existing else (str(v["code"]) if v.get("code") else None)
         rec["county_adcode"] = adcode
-        rec["_registered_on"] = pv.report_date or clock.today()
         if existing is not None:
-            changed = {k: (getattr(existing, k), rec[k]) for k in REGISTER_UPDATABLE
-                       if k in rec and rec[k] is not None and rec[k] != getattr(existing, k)}
+            changed = [k for k in REGISTER_UPDATABLE
+                       if rec.get(k) is not None and _differs(getattr(existing, k), rec[k])]
             if not changed:
                 continue
             rec["_project_id"] = existing.id
+            rec["_since"] = existing.registered_on
             pv.changes.append({"code": existing.code, "name": existing.name, "county": regions.get(adcode).name,
-                               "change": "update", "fields": {k: [str(a), str(b)] for k, (a, b) in changed.items()}})
+                               "change": "update", "fields": changed,
+                               "before": {k: getattr(existing, k) for k in changed},
+                               "after": {k: rec[k] for k in changed}, "correction": False})
         else:
+            rec["_registered_on"] = rec["_since"] = pv.registered_on
+            given = [k for k in REGISTER_UPDATABLE if rec.get(k) is not None]
             pv.changes.append({"code": rec["code"], "name": name, "county": regions.get(adcode).name,
-                               "change": "new", "fields": {}})
+                               "change": "new", "fields": given, "before": {},
+                               "after": {k: rec[k] for k in given}, "correction": False})
         counties.add(adcode)
         plan.append(rec)
     pv._register = plan
@@ -472,6 +626,13 @@ def _register_values(ctx: _Ctx, pv: Preview, row: RawRow, adcode: str) -> dict |
         _err(pv, row, "households", f"{_where(row)}：改造户数为空，请填写（单位：户）。")
         ok = False
     ok = _no_negatives(pv, row, _REGISTER_AMOUNTS) and ok
+    n = v.get("communities")
+    if n is not None:
+        if isinstance(n, bool) or not isinstance(n, (int, float)) or n < 1 or not float(n).is_integer():
+            shown = row.raw.get("communities") or n
+            _err(pv, row, "communities", f"{_where(row)}：{_column('communities')}“{shown}”不是正整数；"
+                                         "片区（连片）项目涉及几个小区就填几，单个小区填 1 或留空，请改正。")
+            ok = False
     yb = v.get("year_built")
     if yb is not None and not (1900 <= yb <= clock.today().year):
         _err(pv, row, "year_built", f"{_where(row)}：建成年代 {yb} 不合理，请填写四位年份（如 1995）。")
@@ -516,7 +677,8 @@ def _register_values(ctx: _Ctx, pv: Preview, row: RawRow, adcode: str) -> dict |
     if pilot is None and v.get("plan_years") and "试点" in str(v["plan_years"]):
         pilot = True
     rec = {c: v.get(c) for c in REGISTER_UPDATABLE}  # the columns as read; then those made from the cells:
-    rec.update(content=",".join(content_codes) if content_codes else None,
+    rec.update(communities=int(n) if n is not None else None,
+               content=",".join(content_codes) if content_codes else None,
                plan_year_start=years[0] if years else None, plan_year_end=years[1] if years else None,
                pilot=pilot, remarks=remarks)
     return rec

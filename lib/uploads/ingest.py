@@ -9,8 +9,12 @@ inside the write transaction (SQLite: BEGIN IMMEDIATE; PostgreSQL: the same
 transaction), so two counties uploading at once both land and a check never
 passes on figures that changed meanwhile.
 A file with any error changes nothing. The raw file is kept with its sha256;
-the same content uploaded again is "unchanged". Progress reports are only
-ever appended; register changes keep the previous row in project_revision.
+the same content uploaded again (for the same report date) is "unchanged", and
+`check` says so already, before anyone is asked to confirm; so does a file
+whose figures are all in the store. Progress reports are only ever appended;
+register changes keep the previous row in project_revision.
+The uploading county may be given by name or code: it is resolved once, in the
+programme's region, and its code is what both the checks and the store get.
 """
 
 from __future__ import annotations
@@ -26,15 +30,16 @@ from sqlalchemy import select, update
 from lib.access import auth
 from lib.access.auth import Actor
 from lib.domain import fields
+from lib.domain import regions
 from lib.domain.errors import NotFound, UserError
 from lib.figures import rollups
 from lib.figures.metrics import get_programme, parse_date
 from lib.store.engine import Abort, Store, audit
 from lib.store.models import Programme, ProgressReport, Project, ProjectRevision, StoreMeta, Upload, UploadBlob, utcnow
-from lib.uploads.checks import REGISTER_UPDATABLE, Preview, issue_dict, validate
+from lib.uploads.checks import CHANGE_ORDER, HIDDEN, REGISTER_UPDATABLE, Preview, issue_dict, validate
 from lib.uploads.reader import Issue, ReadResult, read_workbook
 
-__all__ = ["Preview", "check", "commit", "rollback", "uploads", "raw_file"]
+__all__ = ["Preview", "CHANGE_ORDER", "HIDDEN", "check", "commit", "rollback", "uploads", "raw_file"]
 
 # Register dates kept as ISO text in a revision's before/after.
 _DATES = tuple(c for c in REGISTER_UPDATABLE if c in fields.BY_KEY and fields.get(c).type == "date")
@@ -46,13 +51,21 @@ def check(store: Store, data: bytes, filename: str, programme: int | str, *, act
           max_bytes: int | None = None, max_rows: int | None = None) -> Preview:
     """Read and check a file against the store; write nothing."""
     prog = get_programme(store, programme)
-    pv, read = _read(store, data, filename, kind, max_bytes, max_rows)
+    act = _actor(actor)
+    county = _county(county, prog)
+    if county and auth.can(act, "upload"):  # an uploader learns now what commit would refuse
+        _require(act, "upload", county)
+    pv, read = _read(store, prog, data, filename, kind, max_bytes, max_rows)
     if read is None:
         return pv
-    act = _actor(actor)
     with store.session() as s:
         pv._version = _version(s)
+        if _already(s, prog, pv, read, _as_date(as_of)):
+            return pv
         validate(s, prog, pv, read, act, county, _as_date(as_of))
+    if pv.status == "ok" and not pv._reports and not pv._register:
+        pv.status = "unchanged"
+        pv.notes.append("文件中的数据与已入库的数据完全一致，无需导入。")
     pv._args = (prog.id, act.username, county, _as_date(as_of), kind)
     return pv
 
@@ -67,29 +80,26 @@ def commit(store: Store, data: bytes, filename: str, programme: int | str, *, ac
     (the data version, read under the write lock, is unchanged), else redone.
     """
     act = _actor(actor)
-    _require(act, "upload", county)
     prog = get_programme(store, programme)
+    county = _county(county, prog)
+    _require(act, "upload", county)
     args = (prog.id, act.username, county, _as_date(as_of), kind)
     if preview is not None and preview._read is not None and preview._args == args \
             and preview.sha256 == hashlib.sha256(data).hexdigest() and preview.status == "ok":
         pv, read = preview, preview._read
     else:
         preview = None
-        pv, read = _read(store, data, filename, kind, max_bytes, max_rows)
+        pv, read = _read(store, prog, data, filename, kind, max_bytes, max_rows)
     if read is None:
         return pv
     with store.session() as s:  # fast path: same file already accepted
-        dup = s.scalar(select(Upload.id).where(Upload.programme_id == prog.id, Upload.sha256 == pv.sha256,
-                                               Upload.status == "committed"))
-    if dup is not None:
-        pv.status, pv.upload_id = "unchanged", dup
-        pv.notes.append(f"该文件（内容相同）已于第 {dup} 号上传批次导入，本次未做任何修改。")
-        return pv
+        if _already(s, prog, pv, read, _as_date(as_of)):
+            return pv
 
     with store.write() as s:
         if preview is None or _version(s) != preview._version:
             if preview is not None:  # someone wrote meanwhile: check again from scratch
-                pv, read = _read(store, data, filename, kind, max_bytes, max_rows)
+                pv, read = _read(store, prog, data, filename, kind, max_bytes, max_rows)
             validate(s, prog, pv, read, act, county, _as_date(as_of))
         if pv.errors:
             raise Abort
@@ -101,18 +111,22 @@ def commit(store: Store, data: bytes, filename: str, programme: int | str, *, ac
                     sha256=pv.sha256, size_bytes=pv.size_bytes, as_of=pv.report_date, uploaded_by=act.username,
                     status="committed", rows=pv.rows, accepted=pv.accepted,
                     warnings=[issue_dict(w) for w in pv.warnings][:500],
-                    summary={"changes": len(pv.changes), "counties": pv.counties})
+                    summary={"changes": pv.changed_rows, "change_counts": pv.change_counts,
+                             "counties": pv.counties})
         s.add(up)
         if s.get(UploadBlob, pv.sha256) is None:
             s.add(UploadBlob(sha256=pv.sha256, content=data))
         s.flush()
+        # the first week the upload touches: its reports' week, or the earliest registration of a
+        # community it adds or changes (a household count changed counts from then on)
+        first = min([r["report_date"] for r in pv._reports] + [r["_since"] for r in pv._register if r.get("_since")],
+                    default=pv.report_date)
         if pv.kind == "progress":
             for rep in pv._reports:
                 rep.update(upload_id=up.id, reported_by=act.username)
             s.execute(ProgressReport.__table__.insert(), pv._reports)
         else:
             _apply_register(s, prog, pv._register, up.id, act.username)
-        first = min((r["report_date"] for r in pv._reports), default=pv.report_date)
         _refresh_rollups(s, prog.id, pv.counties, first)
         audit(s, act.username, "upload.commit", "upload", up.id, programme_id=prog.id,
               after={"kind": pv.kind, "filename": up.filename, "sha256": pv.sha256, "rows": pv.rows,
@@ -175,12 +189,14 @@ def raw_file(store: Store, upload_id: int) -> tuple[str, bytes]:
 
 # --- reading ----------------------------------------------------------------------------------
 
-def _read(store: Store, data: bytes, filename: str, kind, max_bytes, max_rows) -> tuple[Preview, ReadResult | None]:
+def _read(store: Store, prog: Programme, data: bytes, filename: str, kind, max_bytes, max_rows
+          ) -> tuple[Preview, ReadResult | None]:
+    """Read the file; a date written without its year (3月底) is in the programme's first year."""
     cfg = store.config
     pv = Preview(status="ok", kind=kind, filename=filename, sha256=hashlib.sha256(data).hexdigest(),
                  size_bytes=len(data), report_date=None)
     read = read_workbook(data, filename, max_bytes=max_bytes or cfg.upload_max_bytes,
-                         max_rows=max_rows or cfg.upload_max_rows, kind=kind)
+                         max_rows=max_rows or cfg.upload_max_rows, kind=kind, year=prog.year_start)
     pv._read = read
     pv.kind = read.kind or kind
     pv.notes.extend(read.notes)
@@ -203,7 +219,7 @@ def _apply_register(s, prog: Programme, plan: list[dict], upload_id: int, actor:
     counters: dict[str, int] = defaultdict(int)
     for rec in plan:
         pid = rec.pop("_project_id", None)
-        rec.pop("_registered_on", None) if pid is not None else None
+        rec.pop("_since", None)
         if pid is not None:
             p = s.get(Project, pid)
             before = {k: _jsonable(getattr(p, k)) for k in REGISTER_UPDATABLE}
@@ -275,6 +291,30 @@ def _from_json(key: str, v):
 
 def _as_date(v) -> date | None:
     return parse_date(v)
+
+
+def _county(county: str | None, prog: Programme) -> str | None:
+    """The uploading county, given by name or code, as its code (inside the programme's region)."""
+    if county is None or not str(county).strip():
+        return None
+    return regions.lookup(str(county), within=prog.region_adcode).adcode
+
+
+def _already(s, prog: Programme, pv: Preview, read: ReadResult, as_of: date | None) -> bool:
+    """The same file was already stored for this programme (and this report date, when known):
+    mark the preview "unchanged" and say which upload holds it."""
+    day = as_of or read.report_date
+    q = select(Upload.id, Upload.as_of).where(Upload.programme_id == prog.id, Upload.sha256 == pv.sha256,
+                                              Upload.status == "committed")
+    if day is not None:
+        q = q.where(Upload.as_of == day)
+    dup = s.execute(q.order_by(Upload.id.desc()).limit(1)).first()
+    if dup is None:
+        return False
+    pv.status, pv.upload_id = "unchanged", dup.id
+    when = f"（填报日期 {dup.as_of}）" if dup.as_of else ""
+    pv.notes.append(f"该文件（内容完全相同）已于第 {dup.id} 号上传批次{when}导入，无需再次导入，本次不做任何修改。")
+    return True
 
 
 def _version(s) -> int:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -10,7 +12,15 @@ from lib.figures import metrics
 from lib.store.engine import forget_stores, open_store
 from tests.support import CD, WEEK
 from tests.support.screens import APP
-from tests.support.uploads import first_started_not_finished, progress_rows, xlsx
+from tests.support.uploads import (
+    LAST,
+    commit,
+    county_projects,
+    first_started_not_finished,
+    progress_rows,
+    snapshot,
+    xlsx,
+)
 
 PASSWORD = "Qinghai-2021-renovation"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -87,3 +97,64 @@ def test_sheet_date_is_used_when_the_picker_is_empty(app):
     at.button(key="upload_confirm").click().run()
     assert any("已导入" in s.value for s in at.success), [e.value for e in at.error]
     assert metrics.summary(store, 1, region=CD, as_of=WEEK)["totals"]["reported_this_week"] == len(rows) - 1
+
+
+def _diff_table(at):
+    """The comparison table (the one with a 形象进度 or stage column and the community's name)."""
+    found = [d for d in at.dataframe if "小区名称" in d.value.columns and "说明" not in d.value.columns
+             and "文件名" not in d.value.columns]
+    assert len(found) == 1, [list(d.value.columns) for d in at.dataframe]
+    return found[0]
+
+
+def test_preview_lists_only_the_changed_rows_with_changed_cells_highlighted(app):
+    at, store = app
+    sign_in(at, store)
+    snap = snapshot(store, LAST)
+    ps = county_projects(store)
+    started = [i for i, p in enumerate(ps) if snap[p.code]["stage"] == "开工" and snap[p.code]["progress_pct"] <= 90]
+    a, b, c = started[:3]
+    data = xlsx(progress_rows(store, {
+        a: {"当前阶段": "完工", "完工日期": WEEK, "形象进度（%）": 100},
+        b: {"形象进度（%）": snap[ps[b].code]["progress_pct"] + 5},
+        c: {"累计完成投资（万元）": snap[ps[c].code]["invested_wan"] + 10}}))
+    at.date_input(key="upload_date").set_value(WEEK).run()
+    at.file_uploader(key="upload_file").set_value(("城东区.xlsx", data, XLSX)).run()
+    assert not at.exception, at.exception
+    labels = {m.label: m.value for m in at.metric}
+    assert labels["有变化的小区"] == "3"
+    counts = " ".join(m.value for m in at.markdown)
+    # by hand: a changes stage, finish date and progress; b progress; c investment
+    assert "共 **3** 个小区（项目）有变化：当前阶段 1，完工日期 1，形象进度（%） 2，累计完成投资（万元） 1。" in counts
+    table = _diff_table(at)
+    df = table.value
+    assert sorted(df["项目编号"]) == sorted(ps[i].code for i in (a, b, c))  # 3 rows of the county's 59
+    row_b = df[df["项目编号"] == ps[b].code].iloc[0]
+    pct_b = snap[ps[b].code]["progress_pct"]
+    assert row_b["形象进度（%）"] == f"{pct_b:g} → {pct_b + 5:g}"
+    assert row_b["当前阶段"] == "开工"  # unchanged: the value only
+    # the changed cells carry the highlight, the unchanged ones do not
+    marked = set()
+    for selectors, body in re.findall(r"([^{}]+)\{([^}]*)\}", table.proto.arrow_data.styler.styles):
+        if "#fff3bf" in body:
+            for r, col in re.findall(r"_row(\d+)_col(\d+)", selectors):
+                marked.add((df.iloc[int(r)]["项目编号"], df.columns[int(col)]))
+    assert marked == {(ps[a].code, "当前阶段"), (ps[a].code, "完工日期"), (ps[a].code, "形象进度（%）"),
+                      (ps[b].code, "形象进度（%）"), (ps[c].code, "累计完成投资（万元）")}
+    assert at.button(key="upload_confirm")
+
+
+def test_identical_file_is_recognised_and_offers_no_confirm(app):
+    at, store = app
+    sign_in(at, store)
+    i = first_started_not_finished(store)
+    data = xlsx(progress_rows(store, {i: {"当前阶段": "完工", "完工日期": WEEK, "形象进度（%）": 100}}))
+    first = commit(store, data, actor=auth.load_actor(store, "cd_clerk"))
+    assert first.status == "committed"
+    at.date_input(key="upload_date").set_value(WEEK).run()
+    at.file_uploader(key="upload_file").set_value(("城东区（再次）.xlsx", data, XLSX)).run()
+    assert not at.exception, at.exception
+    assert any("已经导入过" in m.value for m in at.info)
+    assert any(f"第 {first.upload_id} 号上传批次" in c.value for c in at.caption)
+    assert not any(b.key == "upload_confirm" for b in at.button)
+    assert {m.label: m.value for m in at.metric}["有变化的小区"] == "0"

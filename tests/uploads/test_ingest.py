@@ -266,3 +266,20 @@ def test_bad_corpus_file_refused_with_its_message_store_unchanged(fresh_demo_sto
     for spec in entry.expected.errors:
         assert all(c in messages for c in spec.contains), (entry.name, spec.contains, messages[:300])
     assert dump(store) == before
+
+
+# --- the uploading county by name or code: resolved once, its code stored ---------------------------
+
+@pytest.mark.parametrize("given", ["城东区", "西宁市城东区", CD])
+def test_county_by_name_or_code_checked_and_stored_as_its_code(fresh_demo_store, given):
+    store = fresh_demo_store
+    admin = auth.Actor(username="admin1", role="admin")
+    i = first_started_not_finished(store)
+    data = xlsx(progress_rows(store, {i: {"当前阶段": "完工", "完工日期": WEEK, "形象进度（%）": 100}}))
+    for who in (admin, CLERK):
+        dry = ingest.check(store, data, "周报.xlsx", 1, actor=who, county=given, as_of=WEEK)
+        assert dry.status == "ok" and dry.counties == [CD], [e.message for e in dry.errors]
+    done = ingest.commit(store, data, "周报.xlsx", 1, actor=CLERK, county=given, as_of=WEEK)
+    assert done.status == "committed", [e.message for e in done.errors]
+    with store.session() as s:
+        assert s.get(Upload, done.upload_id).county_adcode == CD
