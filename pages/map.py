@@ -70,6 +70,9 @@ with right:
     st.markdown(swatch_list(maps.point_legend(L), "width:.8em;height:.8em;border-radius:50%"),
                 unsafe_allow_html=True)
 st.caption(t("map.hint", L))
+unplaced = maps.unplaced_note(features, L)  # zones and new divisions without a boundary
+if unplaced:
+    st.caption(unplaced)
 if points.empty:
     st.caption(t("map.no_coords", L))
 if not cfg.basemap_style_url:

@@ -34,7 +34,7 @@ def test_readme_has_cli_examples():
 def test_readme_cli_example_runs(line, sqlite_demo_url, tmp_path):
     argv = shlex.split(line)[3:]
     # examples that need input files or a password are exercised in their own tests
-    if any(a in ("import", "restore", "user") for a in argv[:1]):
+    if any(a in ("import", "restore", "user", "targets") for a in argv[:1]):
         pytest.skip("needs an input file or a password; covered by its feature's tests")
     argv = [str(tmp_path / a) if a.endswith((".xlsx", ".csv", ".docx", ".db", ".dump")) else a for a in argv]
     r = subprocess.run([sys.executable, "-m", "lib.cli", "--db", sqlite_demo_url, *argv],
