@@ -630,7 +630,8 @@ def _register_values(ctx: _Ctx, pv: Preview, row: RawRow, adcode: str) -> dict |
     if n is not None:
         if isinstance(n, bool) or not isinstance(n, (int, float)) or n < 1 or not float(n).is_integer():
             shown = row.raw.get("communities") or n
-            _err(pv, row, "communities", f"{_where(row)}：{_column('communities')}“{shown}”不是正整数；"
+            what = fields.get("communities").name_zh if "communities" in fields.BY_KEY else _column("communities")
+            _err(pv, row, "communities", f"{_where(row)}：{what}“{shown}”不是正整数；"
                                          "片区（连片）项目涉及几个小区就填几，单个小区填 1 或留空，请改正。")
             ok = False
     yb = v.get("year_built")

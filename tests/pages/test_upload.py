@@ -19,6 +19,7 @@ from tests.support.uploads import (
     first_started_not_finished,
     progress_rows,
     snapshot,
+    text_xlsx,
     xlsx,
 )
 
@@ -158,3 +159,23 @@ def test_identical_file_is_recognised_and_offers_no_confirm(app):
     assert any(f"第 {first.upload_id} 号上传批次" in c.value for c in at.caption)
     assert not any(b.key == "upload_confirm" for b in at.button)
     assert {m.label: m.value for m in at.metric}["有变化的小区"] == "0"
+
+
+def test_register_preview_names_the_date_rule_and_the_new_rows(app):
+    """No date given for a register of the demo's 2021 programme (its year is over): the preview
+    says the rows are registered on 2021-01-01, and lists the new community and the updated one."""
+    at, store = app
+    sign_in(at, store)
+    p = county_projects(store)[0]
+    data = text_xlsx([["项目编号", "小区名称", "所属县区", "改造户数（户）"],
+                      [p.code, p.name, "城东区", p.households + 6],
+                      [p.code.replace("001", "901"), "新建巷家属院", "城东区", 88]])
+    at.radio(key="upload_kind").set_value("register").run()
+    at.file_uploader(key="upload_file").set_value(("台账.xlsx", data, XLSX)).run()
+    assert not at.exception, at.exception
+    assert any(c.value.startswith("登记日期按本计划的起始日 2021-01-01") for c in at.caption)
+    df = _diff_table(at).value
+    assert sorted(df["变化"]) == ["修改", "新增"]
+    assert df[df["变化"] == "修改"].iloc[0]["户数（户）"] == f"{p.households} → {p.households + 6}"
+    at.button(key="upload_confirm").click().run()
+    assert any("已导入" in s.value for s in at.success), [e.value for e in at.error]

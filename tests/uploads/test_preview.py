@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from lib.access.auth import Actor
+from lib.domain import vocabulary
 from lib.figures import metrics
 from lib.store.models import ProgressReport, Project, ProjectRevision, Upload
 from lib.uploads import ingest
@@ -293,3 +294,74 @@ def test_register_update_moves_past_weeks_figures(fresh_demo_store):
                          kind="register")
     assert done.status == "committed" and done.change_counts == {"households": 1}
     assert metrics.summary(store, 1, region=CD, as_of=past)["totals"]["households"]["registered"] == before + 6
+
+
+# --- project rows covering several communities (涉及小区数) -----------------------------------------
+
+def test_project_rows_keep_their_communities_with_history(fresh_demo_store):
+    store = fresh_demo_store
+    p = county_projects(store)[0]
+    rows = [["项目编号", "小区名称", "所属县区", "改造户数（户）", "涉及小区数"],
+            [None, "城关片区", "城东区", 300, 6],
+            [p.code, p.name, "城东区", p.households, "12个"]]
+    pv = commit(store, text_xlsx(rows), "台账.xlsx", kind="register", as_of=date(2021, 6, 1))
+    assert pv.status == "committed", [e.message for e in pv.errors]
+    assert pv.change_counts == {"new": 1, "communities": 1} and pv.changed_rows == 2
+    upd = next(c for c in pv.changes if c["code"] == p.code)
+    assert (upd["fields"], upd["before"], upd["after"]) == (["communities"], {"communities": None}, {"communities": 12})
+    with store.session() as s:
+        new = s.scalar(select(Project).where(Project.name == "城关片区"))
+        assert new.communities == 6 and s.get(Project, p.id).communities == 12
+        rev = s.scalar(select(ProjectRevision).where(ProjectRevision.upload_id == pv.upload_id,
+                                                     ProjectRevision.project_id == p.id))
+        assert (rev.before["communities"], rev.after["communities"]) == (None, 12)
+    # the same file again: nothing to do, said before the confirm
+    again = ingest.check(store, text_xlsx(rows), "台账（副本）.xlsx", 1, actor=district(), county=CD,
+                         as_of=date(2021, 6, 1), kind="register")
+    assert again.status == "unchanged"
+    ingest.rollback(store, pv.upload_id, actor=Actor(username="a", role="admin"))
+    with store.session() as s:
+        assert s.get(Project, p.id).communities is None
+        assert s.scalar(select(Project).where(Project.name == "城关片区")) is None
+
+
+@pytest.mark.parametrize("value,needles", [
+    (0, ["第 3 行", "涉及小区数“0”不是正整数"]),
+    (-2, ["第 3 行", "涉及小区数“-2”不是正整数"]),
+    (2.5, ["第3行", "涉及小区数", "2.5", "不是整数"]),
+    ("六个", ["第3行", "涉及小区数", "六个"]),
+])
+def test_communities_must_be_a_positive_whole_number(fresh_demo_store, value, needles):
+    store = fresh_demo_store
+    rows = [["小区名称", "所属县区", "改造户数（户）", "涉及小区数"],
+            ["城关片区", "城东区", 300, 6],
+            ["河滨片区", "城东区", 120, value]]
+    before = dump(store)
+    pv = commit(store, text_xlsx(rows), "台账.xlsx", kind="register")
+    assert pv.status == "rejected" and pv.upload_id is None
+    assert len(pv.errors) == 1  # one message for the one bad cell
+    e = pv.errors[0]
+    assert (e.sheet, e.row, e.value) == ("台账", 3, str(value)) and "涉及小区数" in e.column
+    assert all(n in e.message for n in needles), e.message
+    assert dump(store) == before
+
+
+def test_not_started_said_of_a_community_in_preparation_keeps_it_there(fresh_demo_store):
+    """未开工 reads as 计划; for a community already in 前期 it is no step back and no change."""
+    store = fresh_demo_store
+    k = _pick(store)
+    pv = _check(store, xlsx(_full_rows(store, {k["planning"]: {"当前阶段": "未开工"}})))
+    assert pv.status == "ok", [e.message for e in pv.errors]
+    assert pv.changed_rows == 0
+    rep = next(r for r in pv._reports if r["project_id"] == k["projects"][k["planning"]].id)
+    assert rep["stage"] == next(s.rank for s in vocabulary.STAGES if s.zh == "前期")
+
+
+def test_an_unknown_stage_word_is_one_error(fresh_demo_store):
+    store = fresh_demo_store
+    i = _pick(store)["started"][0]
+    before = dump(store)
+    pv = commit(store, xlsx(progress_rows(store, {i: {"当前阶段": "已开挖"}})))
+    assert pv.status == "rejected" and len(pv.errors) == 1
+    assert "已开挖" in pv.errors[0].message and "长效管理" in pv.errors[0].message
+    assert dump(store) == before
