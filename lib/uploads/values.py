@@ -64,6 +64,9 @@ def cell_text(value: Any) -> str | None:
     """What the user sees in the cell, as text (None for empty)."""
     if value is None:
         return None
+    if type(value) is str:  # the common case first
+        text = value.translate(_INVISIBLE)
+        return text if text.strip() else None
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if isinstance(value, (int, float)):
@@ -78,13 +81,14 @@ def cell_text(value: Any) -> str | None:
     return text if text.strip() else None
 
 
-_NEEDS_NORMALIZING = re.compile(r"[\t\n\r\f\v\u3000\xa0\u200b-\u200d\u2060\ufeff\uff10-\uff5a]| {2}|^ | $")
+# Text that normalize_text would change (anything else is kept as typed)
+NEEDS_NORMALIZING = re.compile(r"[\t\n\r\f\v\u3000\xa0\u200b-\u200d\u2060\ufeff\uff10-\uff5a]| {2}|^ | $")
 
 
 def normalize_text(value: Any) -> str | None:
     """Trim a name or free text: full-width spaces, repeated spaces, full-width
     letters/digits (``１号院`` -> ``1号院``); Chinese punctuation is kept."""
-    if isinstance(value, str) and value and not _NEEDS_NORMALIZING.search(value):
+    if isinstance(value, str) and value and not NEEDS_NORMALIZING.search(value):
         return value  # the common case, kept fast for 50,000-row uploads
     text = cell_text(value)
     if text is None:
