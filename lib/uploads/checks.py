@@ -171,11 +171,11 @@ class _Ctx:
 
 
 def validate(s, prog: Programme, pv: Preview, read: ReadResult, act, county: str | None, as_of: date | None):
-    """Check every row; `county` is an adcode (lib.uploads.ingest resolves a name once, before)."""
+    """Check every row; `county` is an adcode (lib.uploads.ingest looks a name up once, before)."""
     rows = read.rows
     pv.report_date = as_of or read.report_date
     if county:
-        county = regions.resolve(county, within=prog.region_adcode).adcode
+        county = regions.lookup(county, within=prog.region_adcode).adcode
     if pv.kind == "progress" and pv.report_date is None:
         dated = {r.values.get("report_date") for r in rows if r.values.get("report_date")}
         if len(dated) == 1:
@@ -354,11 +354,11 @@ def _row_county(ctx: _Ctx, pv: Preview, row: RawRow, county: str | None) -> str 
     pref = row.values.get("prefecture")
     if pref:
         try:
-            within = regions.resolve(pref, within=ctx.prog.region_adcode).adcode
+            within = regions.lookup(pref, within=ctx.prog.region_adcode).adcode
         except UserError:
             pass
     try:
-        return regions.resolve(str(text), within=within, level="county").adcode
+        return regions.lookup(str(text), within=within, level="county").adcode
     except UserError as e:
         _err(pv, row, "county", f"{_where(row)}：{e.zh}")
         return None
