@@ -835,6 +835,18 @@ def build_corpus() -> list[CorpusEntry]:
         Expected(kind="register", header_row=1, n_rows=2,
                  values={2: {"floor_area_wan_m2": 1.85}, 3: {"floor_area_wan_m2": 1.02}},
                  warnings=[IssueSpec(("「建筑面积」（D列）", "不可能是万平方米", "已按“平方米”读取"), sheet="台账")])))
+    # 60. 舒城县's progress to the end of May 2022 as a table (the same briefing): the title's
+    # 截至2022年5月底 is the report date (the month's last day); the stage column is headed
+    # 建设情况; the first batch had 3100万元 done and 40%, the second its preparation done (前期).
+    add(E("shucheng_2022_progress_title_date", xlsx({
+        "title": "进展",
+        "rows": [["舒城县2022年城镇老旧小区整治改造项目进展情况（截至2022年5月底）"],
+                 ["序号", "项目名称", "建设情况", "完成投资(万元)", "形象进度"],
+                 [1, "舒怡社区连片老旧小区改造项目", "在建", 3100, "40%"],
+                 [2, "龙祥社区、新城社区、东苑社区连片改造项目", "前期工作", None, None]]}), "舒城县进展.xlsx",
+        Expected(kind="progress", header_row=2, report_date=D(2022, 5, 31), n_rows=2,
+                 values={3: {"stage": "开工", "invested_wan": 3100.0, "progress_pct": 40.0},
+                         4: {"stage": "前期", "invested_wan": None, "progress_pct": None}})))
     return out
 
 
