@@ -6,7 +6,11 @@ end is taken off (``改造户数（户）``, ``完成投资万元``, ``计划总
 is looked up among the synonyms of lib.domain.fields. The header is the row (or the pair
 of rows, a parent merged over its children: ``资金来源（万元）`` over ``中央补助``) in the
 first HEADER_SCAN_ROWS rows that maps the name column and at least two others, the most
-fields winning. The kind (register or progress report) follows from the fields found.
+fields winning (a row that is only the lower half of cells merged down from the row above
+loses a tie to the pair). Under a parent that names no field and does not change the
+child's meaning (项目推进情况 over 形象进度（%）; unlike 本周完成 over 投资), a child is read on
+its own. The kind (register or progress report) follows from the fields found. Columns no
+header names are left to lib.uploads.columns, which knows them by their values.
 """
 
 from __future__ import annotations

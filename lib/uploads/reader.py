@@ -2,17 +2,28 @@
 
 Pure: bytes in, a ``ReadResult`` out; no database, no Streamlit.  Staff send
 what they really keep, so the reader maps columns by header text (synonyms and
-units, never by position), finds the header under title rows, copes with
-two-row merged headers, full-width digits, numbers typed as text, three ways of
-writing a percentage and many ways of writing a date.  Anything it cannot read
+units, never by position) and by what the columns hold (lib.uploads.columns: a
+column of stage words is the stage column whatever its header says), finds the
+header under title rows, copes with two-row merged headers, full-width digits,
+numbers typed as text, three ways of writing a percentage, the words offices write
+for a stage and many ways of writing a date.  Anything it cannot read
 with certainty becomes an ``Issue`` naming sheet, Excel row, column and value;
 bad files come back as file-level error issues, never as exceptions.
 
 The reader is built in layers, each a module of its own: lib.uploads.files (what
 format a file is, its sheets as raw cells), lib.uploads.values (one cell's number,
-percentage, date or yes/no), lib.uploads.headers (which column is which field, where the
-header is, which kind of sheet), and this module (each data row of a sheet, and the
-whole file). The fields themselves, with their synonyms and types, are lib.domain.fields.
+percentage, date or yes/no), lib.uploads.headers (which column is which field by its
+header, where the header is, which kind of sheet), lib.uploads.columns (the columns no
+header named, known by their values), and this module (each data row of a sheet, and the
+whole file). The fields themselves, with their synonyms and types, are lib.domain.fields;
+the stage words, lib.domain.vocabulary.
+
+What the result tells beyond rows: ``notes`` say which evidence decided a column
+found by its content (「建设情况」列按内容识别为当前阶段); ``SheetTable.decided_by`` gives it
+per field; ``SheetTable.probable`` names, for a required field no column was given,
+the column that probably meant it (also a warning: 未找到改造户数列；「受益群众」是否为改造户数？).
+``RawRow.values["stage"]`` is the domain's stage (开工), ``RawRow.raw["stage"]`` the
+office's word (在建); ``values["communities"]`` the communities a 片区 project row covers.
 
 Ambiguous cases and the rules chosen (also in the function docstrings):
 
@@ -25,14 +36,28 @@ Ambiguous cases and the rules chosen (also in the function docstrings):
 * Money columns without a unit in the header (or in a ``单位：万元`` note
   above the table) are read as 万元 with a column warning; ``元`` is divided by
   10000 and ``亿元`` multiplied by 10000.  Area without a unit is read as
-  万平方米 with a warning; ``平方米``/``m²`` is divided by 10000.  A unit typed in
-  the cell (``35000元``) wins over the header's.
+  万平方米 with a warning; ``平方米``/``m²`` is divided by 10000.  Where every number
+  of such a column is at least 1,000 (area) or 1,000,000 (money), it cannot be in
+  万 (no community has 1,000万m², no project costs 100亿元): it is read as 平方米 /
+  元, and the warning says so.  A unit typed in the cell (``35000元``) wins over
+  the header's.
 * Dates: a year-and-month only (``2021年6月``) is accepted for planned dates
   as the 1st of that month (one column warning), and is an error for actual
   dates (开工/完工/验收), because weekly counts need the day.  Two-digit years and
   numbers outside 1950-2100 are errors.  Excel numbers in a date column are
   serials of the 1900 system (or the workbook's own epoch), ``20210618`` is
-  yyyymmdd.
+  yyyymmdd.  The phrases offices write stand for one day each (``3月底`` the
+  month's last day, ``上旬/中旬/下旬`` the 10th/20th/last day, ``6月25日前`` that
+  day, ``年底`` December 31; lib.uploads.values.parse_date); uncertain ones
+  (``年底前后``, ``待定``, ``6月初``, ranges) are errors, never guessed.  A date
+  without a year takes the sheet title's year, else ``read_workbook(year=)``
+  (the programme's), else the file name's; with none it is an error.  A title's
+  ``截至2022年5月底`` is the report date (2022-05-31).
+* A register's 开工时间 / 完工时间 are its plan (计划开工/计划完工时间) when the
+  sheet has no column for the plan.
+* Stage cells: the words offices write (在建, 施工中, 主体完工, 竣工, 交付 …, the table
+  in lib.domain.vocabulary) are read as the domain's stage; a word that names none
+  (基本完工) is an error listing the accepted words.
 * A cell holding only ``-``, ``—``, ``/`` or ``无`` counts as empty.
 * Two columns that mean the same field: an error, and neither is used.
 * Merged cells over several data rows: text fields (县区, 街道 ...) are filled

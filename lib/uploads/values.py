@@ -6,7 +6,10 @@ with certainty raises `ValueParseError` with a Chinese reason and hint; the read
 it into an issue naming the cell. Rules (also in the docstrings): a cell of only ``-``,
 ``—``, ``/`` or ``无`` is empty; thousands separators must sit where they belong; a unit
 typed in the cell is returned with the number; dates are years 1950-2100, two-digit years
-are refused, Excel serials use the workbook's epoch.
+are refused, Excel serials use the workbook's epoch; the date phrases offices write
+(3月底, 6月25日前, 上旬/中旬/下旬, 年底) stand for one day each by the rules in
+`parse_date`, a phrase without a year takes the caller's, and uncertain phrases (年底前后,
+待定) are refused; `extract_report_date` reads 截至2022年5月底 in a title.
 """
 
 from __future__ import annotations
