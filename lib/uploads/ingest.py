@@ -173,7 +173,7 @@ def uploads(store: Store, programme: int | str, county: str | None = None, *, vi
         rows = s.scalars(q).all()
     return [{"id": u.id, "kind": u.kind, "filename": u.filename, "as_of": u.as_of, "county": u.county_adcode,
              "uploaded_at": u.uploaded_at, "uploaded_by": None if public else u.uploaded_by,
-             "status": u.status, "rows": u.rows, "accepted": u.accepted,
+             "status": u.status, "rows": u.rows, "accepted": u.accepted, "changes": (u.summary or {}).get("changes"),
              "warnings": len(u.warnings or []), "rolled_back_by": None if public else u.rolled_back_by}
             for u in rows]
 

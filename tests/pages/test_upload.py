@@ -179,3 +179,5 @@ def test_register_preview_names_the_date_rule_and_the_new_rows(app):
     assert df[df["变化"] == "修改"].iloc[0]["户数（户）"] == f"{p.households} → {p.households + 6}"
     at.button(key="upload_confirm").click().run()
     assert any("已导入" in s.value for s in at.success), [e.value for e in at.error]
+    history = next(d.value for d in at.dataframe if "文件名" in d.value.columns)
+    assert history.iloc[0]["有变化的小区"] == 2  # the upload just stored: one new, one updated

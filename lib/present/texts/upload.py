@@ -95,6 +95,7 @@ TEXT = {
     "upload.hist.status": Text("状态", "Status"),
     "upload.hist.rows": Text("行数", "Rows"),
     "upload.hist.accepted": Text("导入行数", "Accepted"),
+    "upload.hist.changes": Text("有变化的小区", "Changed"),
     "upload.hist.warnings": Text("提示数", "Warnings"),
     "upload.hist.rolled_back_by": Text("回退人", "Rolled back by"),
 }
