@@ -203,3 +203,28 @@ def test_cli_county_by_name_dry_run_then_commit(luan, tmp_path):
     with store.session() as s:
         assert s.get(Upload, done["upload_id"]).county_adcode == SHUCHENG
     assert run("--dry-run")["status"] == "unchanged"  # the same file again, said before any commit
+
+
+def test_shucheng_register_in_its_published_layout_goes_in_with_18_communities(empty_store):
+    """舒城县's 2022 projects as its briefing lists them (tests/real/programmes/shucheng_2022_projects.py:
+    two 片区 project rows covering 6 and 12 communities, 涉及住户, 投资金额, dates as the office writes them),
+    for the county's own 2022 programme, given by name, with no date: 18 communities in 2022's figures."""
+    store = empty_store
+    prog = admin.create_programme(store, Actor.system(), "SC2022", "舒城县2022年城镇老旧小区整治改造", "舒城县", 2022)
+    rows = [["【老旧小区改造】舒城县2022年第二季度城镇老旧小区整治改造项目实施情况简报"],
+            ["批次", "项目名称", "涉及小区数(个)", "建筑面积(万平方米)", "涉及住户(户)", "投资金额(万元)", "开工时间"],
+            ["第一批次", "舒怡社区连片老旧小区改造项目", 6, 6.89, 946, 3785, "2022年3月底"],
+            ["第二批次", "龙祥社区、新城社区、东苑社区连片改造项目", 12, 7.433, 725, 4100, "2022年6月25日前"]]
+    data = text_xlsx(rows)
+    dry = ingest.check(store, data, "舒城县2022年项目.xlsx", prog["id"], actor=Actor.system(), county="舒城县")
+    assert dry.status == "ok" and dry.kind == "register", [e.message for e in dry.errors]
+    assert dry.change_counts == {"new": 2} and dry.registered_on == date(2022, 1, 1)
+    done = ingest.commit(store, data, "舒城县2022年项目.xlsx", prog["id"], actor=Actor.system(), county="舒城县")
+    assert done.status == "committed"
+    with store.session() as s:
+        got = {p.name: (p.communities, p.households, p.planned_investment_wan, p.registered_on, p.county_adcode)
+               for p in s.scalars(select(Project).where(Project.programme_id == prog["id"]))}
+    assert got == {"舒怡社区连片老旧小区改造项目": (6, 946, 3785, date(2022, 1, 1), SHUCHENG),
+                   "龙祥社区、新城社区、东苑社区连片改造项目": (12, 725, 4100, date(2022, 1, 1), SHUCHENG)}
+    assert _communities(store, date(2022, 12, 31), region=SHUCHENG, programme=prog["id"]) == 6 + 12
+    assert _communities(store, date(2021, 12, 31), region=SHUCHENG, programme=prog["id"]) == 0
