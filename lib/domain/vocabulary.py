@@ -121,7 +121,7 @@ def stage_hint() -> str:
 
 def stage_refusal(text: str) -> str:
     """What is wrong with a stage cell that names no stage, and the words to write instead (one sentence)."""
-    return f"“{text}”不是可识别的阶段，{stage_hint()}。"
+    return f"“{text}”无法识别为阶段，{stage_hint()}。"
 
 
 @dataclass(frozen=True)

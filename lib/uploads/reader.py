@@ -533,7 +533,7 @@ class _SheetReader:
                 if fld == "stage" and parsed is not None:  # the office's word -> the domain's stage
                     stage = vocabulary.stage_from_text(parsed)
                     if stage is None:
-                        raise ValueParseError("不是可识别的阶段", vocabulary.stage_hint())
+                        raise ValueParseError("无法识别为阶段", vocabulary.stage_hint())
                     parsed = stage.zh
             elif ftype == "int":
                 if fld == "year_built" and isinstance(value, (dt.date, dt.datetime)):

@@ -811,7 +811,7 @@ def build_corpus() -> list[CorpusEntry]:
                  ["和平小区", "城东区", "已完工", "2022年5月下旬", 100]]}), "进度.xlsx",
         Expected(ok=False, kind="progress", header_row=1, n_rows=2,
                  values={2: {"stage": None, "finished_on": None}, 3: {"stage": "完工", "finished_on": D(2022, 5, 31)}},
-                 errors=[IssueSpec(("「基本完工」", "不是可识别的阶段", "储备、计划、前期、开工、完工、验收、长效管理"),
+                 errors=[IssueSpec(("「基本完工」", "无法识别为阶段", "储备、计划、前期、开工、完工、验收、长效管理"),
                                    sheet="进度", row=2, column="当前阶段（C列）"),
                          IssueSpec(("「2022年底前后」", "不确定的时间"), sheet="进度", row=2, column="完工日期（D列）")])))
 
