@@ -361,7 +361,9 @@ def _load_xlsx_calamine(data: bytes, row_cap: int) -> list[RawSheet]:
         raw = RawSheet(name=meta.name, rows={}, hidden=meta.visible != SheetVisibleEnum.Visible, epoch=epoch,
                        formula_no_cache=no_cache)
         for r, row in enumerate(grid, start=1):
-            values = [None if v == "" else v for v in row[:MAX_COLUMNS]]
+            # whole numbers as int, as openpyxl gives them (236, not 236.0), for every reader of RawSheet
+            values = [None if v == "" else (int(v) if v.__class__ is float and v.is_integer() else v)
+                      for v in row[:MAX_COLUMNS]]
             if durations:
                 values = [_calamine_value(v) for v in values]
             if errors or no_cache:

@@ -23,14 +23,13 @@ XLSX = [e for e in CORPUS if e.filename.endswith((".xlsx", ".xlsm")) and e.data[
 
 
 def _same(v):
-    """openpyxl gives 236 and datetime(2021, 4, 1, 0, 0); calamine 236.0 and date(2021, 4, 1): one cell."""
+    """openpyxl gives datetime(2021, 4, 1, 0, 0) where calamine gives date(2021, 4, 1): one cell.
+    Numbers must agree in type too (236, not 236.0): other readers of RawSheet test for digits."""
     if isinstance(v, ExcelError):
         return ("#", v.text)
     if isinstance(v, dt.datetime) and v.time() == dt.time(0):
         return v.date()
-    if isinstance(v, float) and v.is_integer():
-        return int(v)
-    return v
+    return (type(v).__name__, v) if isinstance(v, (int, float)) else v
 
 
 def _sheets(data: bytes, engine: str):
