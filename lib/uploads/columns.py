@@ -19,7 +19,8 @@ coordinates, region names, yes/no, other text) and the two kinds of evidence are
 A column is given a field when ``0.55·H + 0.45·V`` reaches ACCEPT and no other field comes
 within MARGIN of it; a column whose values are overwhelmingly (STAGE_SHARE) stage words is
 the stage column whatever its header says, even one whose header looked like another field
-(``进度`` over 在建/已完工). Header matches stay first: inference only fills fields no header
+(``进度`` over 在建/已完工); a column no header named, mostly (STAGE_SHARE_UNNAMED) stage words, is
+the stage column when there is none, and its other cells are refused one by one. Header matches stay first: inference only fills fields no header
 names. The notes of the result say which evidence decided each inferred column; a required
 field that nothing decided names the column that probably meant it (``未找到户数列；
 「受益群众」是否为户数？``), so the message says where to look.
@@ -42,6 +43,9 @@ from lib.uploads.values import (AREA_UNITS, COUNT_UNITS, EMPTY_MARKERS, MONEY_UN
 
 SAMPLE_ROWS = 200
 STAGE_SHARE = 0.8   # "overwhelmingly": at least this share of a column's values
+# A column no header named, mostly (this share) stage words, is the stage column when there is
+# none: its other cells ("主体完工，正在进行附属工程") are then refused one by one, naming the words to write.
+STAGE_SHARE_UNNAMED = 0.6
 TYPE_SHARE = 0.8    # values of one type needed for the type to count as the column's
 ACCEPT = 0.55
 MARGIN = 0.08
@@ -260,7 +264,7 @@ def value_evidence(p: Profile, key: str) -> float:
     f = fields.get(key)
     stage_share = p.share(p.stage)
     if key == "stage":
-        return 1.0 if stage_share >= STAGE_SHARE else 0.0
+        return 1.0 if stage_share >= STAGE_SHARE else stage_share if stage_share >= STAGE_SHARE_UNNAMED else 0.0
     if stage_share >= STAGE_SHARE:
         return 0.0  # stage words are nothing else
     if f.type == "date":
@@ -327,7 +331,7 @@ class Guess:
     @property
     def by(self) -> str:
         """What decided: distinctive values alone, the header alone (values merely fit), or both."""
-        if self.values >= 0.8:
+        if self.values >= 0.8 or (self.key == "stage" and self.values > 0):
             return "values" if self.header < 0.5 else "header+values"
         return "header"
 
@@ -435,7 +439,7 @@ def infer(raw: RawSheet, header: Header, allowed: set[str], required: set[str], 
         best = options[0] if options else None
         second = options[1].score if len(options) > 1 else 0.0
         decided = best is not None and p.n > 0 and (
-            (best.key == "stage" and best.values == 1.0)
+            (best.key == "stage" and best.values >= STAGE_SHARE_UNNAMED)
             or (best.score >= ACCEPT and best.score - second >= MARGIN))
         if decided:
             header.columns.append(ColumnMap(best.key, col, text, unit, by=best.by))

@@ -167,3 +167,14 @@ def test_two_unseen_columns_of_counts_do_not_both_become_households():
 def test_header_evidence_points_at_the_field(header, field):
     scores = header_evidence(header)
     assert max(scores, key=scores.get) == field, sorted(scores.items(), key=lambda x: -x[1])[:3]
+
+
+def test_a_column_mostly_of_stage_words_is_the_stage_column_and_its_sentences_are_refused():
+    h = unseen("建设情况")
+    words = ["在建", "已完工", "主体完工，正在进行附属工程", "施工中", "竣工"]
+    result = read(["小区名称", "所属县区", h, "形象进度（%）"],
+                  [[f"小区{i}", "城东区", w, 50] for i, w in enumerate(words)])
+    assert result.sheets[0].columns["stage"] == (h, "C")
+    assert [r.values["stage"] for r in result.rows] == ["开工", "完工", None, "开工", "完工"]
+    [err] = result.errors
+    assert err.row == 4 and "无法识别为阶段" in err.message and "长效管理" in err.message
