@@ -51,18 +51,20 @@ ACCEPT = 0.55
 MARGIN = 0.08
 PROBABLE = 0.3
 
-# Units a header may carry, by the measure they belong to.
+# Units a header may carry, by the measure they belong to: "money" (万元, 元 ...), "area",
+# "%", and each count unit (户, 栋, 个, 部, 年) for the counts measured in it.
+def _measure(f: fields.Field) -> str | None:
+    if f.type in ("money", "area"):
+        return f.type
+    if f.type == "pct":
+        return "%"
+    return f.unit if f.type == "int" else None
+
+
 _UNIT_FIELDS: dict[str, frozenset[str]] = {}
 for _f in fields.UPLOAD_FIELDS:
-    if _f.type == "money":
-        _UNIT_FIELDS.setdefault("money", frozenset())
-        _UNIT_FIELDS["money"] |= {_f.key}
-    elif _f.type == "area":
-        _UNIT_FIELDS["area"] = _UNIT_FIELDS.get("area", frozenset()) | {_f.key}
-    elif _f.type == "pct":
-        _UNIT_FIELDS["%"] = _UNIT_FIELDS.get("%", frozenset()) | {_f.key}
-    elif _f.unit and _f.type == "int":
-        _UNIT_FIELDS[_f.unit] = _UNIT_FIELDS.get(_f.unit, frozenset()) | {_f.key}
+    if _measure(_f):
+        _UNIT_FIELDS[_measure(_f)] = _UNIT_FIELDS.get(_measure(_f), frozenset()) | {_f.key}
 _UNIT_ALIASES = {"幢": "栋", "栋/幢": "栋", "幢/栋": "栋", "台": "部", "座": "个", "处": "个"}
 
 
