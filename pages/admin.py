@@ -123,8 +123,9 @@ def _pick_programme(key: str) -> dict | None:
     by_id = {p["id"]: p for p in progs}
     default = ids.index(f.programme) if f.programme in ids else 0
     pid = st.selectbox(t("admin.editing", L), ids, index=default, key=key,
-                       format_func=lambda i: f"{by_id[i]['name']}（{by_id[i]['region']['name']}，"
-                                             f"{by_id[i]['years'][0]}–{by_id[i]['years'][1]}）"
+                       format_func=lambda i: t("admin.programme_label", L, name=by_id[i]["name"],
+                                               region=by_id[i]["region"]["name"], y0=by_id[i]["years"][0],
+                                               y1=by_id[i]["years"][1])
                                              + (t("admin.archived_mark", L) if by_id[i]["status"] == "archived" else ""))
     return by_id[pid]
 

@@ -112,6 +112,7 @@ TEXT = {
     "admin.no_programme_yet": Text("还没有改造计划：请先在“改造计划”标签页新建。", "No programme yet: create one under Programmes."),
     "admin.editing": Text("正在编辑的计划", "Programme being edited"),
     "admin.editing_now": Text("以下修改只作用于：{name}", "Changes below apply to: {name}"),
+    "admin.programme_label": Text("{name}（{region}，{y0}–{y1}）", "{name} ({region}, {y0}–{y1})"),
     "admin.archived_mark": Text("（已归档）", " (archived)"),
     "admin.demo_mark": Text("（演示）", " (demo)"),
     "admin.status.active": Text("进行中", "Active"),
@@ -120,9 +121,9 @@ TEXT = {
     "admin.targets_import_help": Text(
         "上传原样发布的计划分解表（保留标题行、序号、合计/小计行均可），先检查不写入；确认后为“{name}”设置表中每一级的目标。"
         "开发区、新区等不是行政区划的单位，请先在“改造计划 → 功能区”登记。",
-        "Upload the plan table as published (title rows, 序号 and 合计/小计 rows are fine). It is checked first and "
-        "nothing is written; on confirming, every level it covers gets its targets in “{name}”. Register 开发区, 新区 "
-        "and other units that are not divisions under Programmes → Zones first."),
+        "Upload the plan table as published (title rows, row numbers and total or subtotal rows are fine). It is "
+        "checked first and nothing is written; on confirming, every level it covers gets its targets in “{name}”. "
+        "Register development zones, new areas and other units that are not divisions under Programmes → Zones first."),
     "admin.targets_file": Text("目标表文件（.xlsx / .xls / .csv）", "Target table (.xlsx / .xls / .csv)"),
     "admin.targets_confirm": Text("确认导入到“{name}”", "Import into “{name}”"),
     "admin.targets_committed": Text("已导入：{regions} 个地区的 {n} 项目标，并记入操作日志。",
@@ -147,7 +148,7 @@ TEXT = {
         "计划表里不是行政区划的填报单位：登记为某上级地区下的功能区（有自己的代码，可设目标、台账、账号），"
         "或登记为某个行政区的别名（如 西海岸新区 = 黄岛区 370211）。",
         "Reporting units that are not divisions: a zone under a parent region (its own code, targets, registers, "
-        "accounts), or another name of a division (西海岸新区 = 黄岛区 370211)."),
+        "accounts), or another name of a division (a new area that is a district under another name)."),
     "admin.alias_of": Text("即 {region}", "same as {region}"),
     "admin.zone_name": Text("名称", "Name"),
     "admin.zone_parent": Text("上级地区或对应行政区（名称或代码）", "Parent, or the division it names (name or code)"),
