@@ -11,6 +11,7 @@ from lib.domain import fields
 from lib.domain import regions
 from lib.domain.errors import UserError
 from lib.present.i18n import has, stage_name, t
+from lib.uploads import aggregate
 from lib.uploads import ingest
 from lib.uploads import templates
 from pages._ui import widgets
@@ -58,8 +59,35 @@ st.download_button(t("upload.template", L), data=templates.template(store, f.pro
 
 up = st.file_uploader(t("upload.drop", L), type=["xlsx", "xlsm", "xls", "csv"], key="upload_file",
                       max_upload_size=cfg.upload_max_mb)
+def _aggregate_upload(data: bytes, name: str) -> None:
+    """A table of totals per county or prefecture (湖南's layout): its own preview and confirm, then stop."""
+    out = aggregate.import_aggregate(store, data, name, f.programme, actor=actor, as_of=report_day, dry_run=True)
+    st.info(t("upload.aggregate.found", L, n=out["accepted"], day=out["report_date"] or "—"))
+    for e in out["errors"]:
+        st.error(e["message"])
+    for w in out["warnings"]:
+        st.warning(w["message"])
+    if out["status"] == "rejected":
+        st.error(t("upload.aggregate.rejected", L, n=len(out["errors"])))
+        st.stop()
+    st.dataframe(pd.DataFrame([{t("upload.aggregate.column", L): c["header"], t("upload.aggregate.unit", L): c["unit"] or ""}
+                               for c in out["columns"]]), hide_index=True, width="stretch")
+    if st.button(t("upload.confirm", L), type="primary", key="aggregate_confirm"):
+        done = aggregate.import_aggregate(store, data, name, f.programme, actor=actor, as_of=report_day)
+        if done["status"] == "committed":
+            st.success(t("upload.aggregate.committed", L, n=done["accepted"], id=done["upload_id"]))
+            st.cache_data.clear()
+        elif done["status"] == "unchanged":
+            st.info(t("upload.aggregate.unchanged", L))
+        else:
+            st.error(t("upload.aggregate.rejected", L, n=len(done["errors"])))
+    st.stop()
+
+
 if up is not None:
     data = up.getvalue()
+    if aggregate.looks_like(data, up.name, top):  # a totals table is known by what it holds, whatever the radio says
+        _aggregate_upload(data, up.name)
     key = (up.name, len(data), f.programme, county, kind, str(report_day))
     if st.session_state.get("upload_key") != key:
         bar = st.progress(0.1, text=t("upload.reading", L))

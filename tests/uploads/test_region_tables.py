@@ -201,3 +201,29 @@ def test_bad_tables_are_refused_with_one_sentence_each_and_nothing_stored(empty_
     assert _counts(store) == before
     with pytest.raises(Exception):
         targets.import_targets(store, book(cases[1][0]), "t.xlsx", pid, actor=Actor(username="x", role="leader"))
+
+
+def test_the_upload_screen_takes_a_totals_table(tmp_path, monkeypatch):
+    """湖南's table dropped on 数据上传: detected as per-region totals, previewed, confirmed (AppTest)."""
+    from streamlit.testing.v1 import AppTest
+
+    from lib.access import auth
+    from lib.store.engine import open_store
+
+    url = f"sqlite:///{tmp_path / 'hunan.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("DASHBOARD_PUBLIC", "0")
+    monkeypatch.setenv("DASHBOARD_DEMO", "0")
+    store = open_store(url, read_only=False, migrate=True)
+    pid = _programme(store, hunan_2021_08_progress)
+    auth.create_user(store, Actor.system("test"), "boss", "admin", "a long enough secret")
+    data = real.build_xlsx(hunan_2021_08_progress)
+    looks = aggregate.looks_like(data, "hunan.xlsx", "430000")
+    assert looks is not None and looks.kind == "progress"
+    assert aggregate.looks_like(b"not a table", "x.csv", "430000") is None
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.session_state["_auth_actor"] = auth.load_actor(store, "boss", via="password")
+    at.run()
+    at.switch_page("pages/upload.py").run()
+    assert not at.exception
+    assert pid == 1

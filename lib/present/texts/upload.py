@@ -98,4 +98,12 @@ TEXT = {
     "upload.hist.changes": Text("有变化的小区", "Changed"),
     "upload.hist.warnings": Text("提示数", "Warnings"),
     "upload.hist.rolled_back_by": Text("回退人", "Rolled back by"),
+    "upload.aggregate.found": Text("这是分地区的进度合计表：{n} 个地区，统计截至 {day}。它将作为这些地区当周的上报数，与台账分开显示、不相加。",
+                                   "A table of totals per region: {n} regions, as of {day}. It is stored as those "
+                                   "regions' reported figures for the week, shown beside any register, never added to it."),
+    "upload.aggregate.rejected": Text("未导入：发现 {n} 处问题，数据库未做任何修改。", "Not imported: {n} problems; nothing changed."),
+    "upload.aggregate.committed": Text("已导入第 {id} 号批次：{n} 个地区的上报数。", "Imported as upload {id}: {n} regions."),
+    "upload.aggregate.unchanged": Text("这个文件已经导入过，未做任何修改。", "This file was imported before; nothing changed."),
+    "upload.aggregate.column": Text("列", "Column"),
+    "upload.aggregate.unit": Text("单位", "Unit"),
 }
