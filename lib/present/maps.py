@@ -103,12 +103,14 @@ def county_features(rows: list[dict], stat: str, metric: str, lang: str = "zh",
 
 NO_BOUNDARY_TIP = Text("（无边界，以点标出）", " (no boundary: shown as a point)")
 _UNPLACED = Text("无边界、未标位置，不在图上：{names}", "No boundary or position, not on the map: {names}")
+_LIST_SEP = Text("、", ", ")
+_CLAUSE_SEP = Text("；", "; ")
 _POINTS = Text("圆点为无边界的功能区或新设区划：{names}", "Dots are zones or new divisions without a boundary: {names}")
 
 
 def unplaced_note(features: dict, lang: str = "zh") -> str | None:
     """A caption naming the units drawn as points and those not on the map at all (None: every unit has a shape)."""
-    sep = "、" if lang != "en" else ", "
+    sep = _LIST_SEP.pick(lang)
     points = [f["properties"]["name"] for f in features.get("features", []) if f["geometry"]["type"] == "Point"]
     missing = [p["name"] for p in features.get("unplaced", [])]
     parts = []
@@ -116,7 +118,7 @@ def unplaced_note(features: dict, lang: str = "zh") -> str | None:
         parts.append(_POINTS.format(lang, names=sep.join(points)))
     if missing:
         parts.append(_UNPLACED.format(lang, names=sep.join(missing)))
-    return ("；" if lang != "en" else "; ").join(parts) or None
+    return _CLAUSE_SEP.pick(lang).join(parts) or None
 
 
 def _stage_key(stage_zh: str) -> str:

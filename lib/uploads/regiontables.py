@@ -87,6 +87,7 @@ class Row:
     values: dict[str, float | None] = field(default_factory=dict)   # column key -> value (normalised unit)
     texts: dict[str, str] = field(default_factory=dict)             # column key -> text as written
     decimals: dict[str, float] = field(default_factory=dict)  # half the last shown digit (the rounding)
+    context: str | None = None  # a second name column on the row (城市 beside 县(市、区)): the group it opens
 
 
 @dataclass
@@ -395,6 +396,9 @@ def _read_rows(raw: files.RawSheet, hrows: list[int], region_col: int, cols: lis
                 or not any(values.cell_text(v) for v in cells.values()):
             continue  # a note under the table, or a line with no figures
         row = Row(raw.name, r, label, name, is_total_label(name))
+        row.context = next((clean_name(values.cell_text(raw.get(r, c)) or "") for c in other_names
+                            if values.cell_text(raw.get(r, c)) and clean_name(values.cell_text(raw.get(r, c)))
+                            != name), None)
         for col in cols:
             v = cells[col.index]
             text = values.cell_text(v)
@@ -447,7 +451,8 @@ def _col_key(col: Column) -> str:
     if col.kind == "plan" or col.measure is None:
         return col.key
     if col.measure in ("start_rate", "completion_rate", "invest_rate"):
-        return col.measure
+        # 开工率 under 小区数 and again under 户数: one key each
+        return col.measure if col.key in ("", "communities", "investment_wan") else f"{col.measure}_{col.key}"
     if col.measure == "invested":
         return "invested_wan"
     if col.key == "investment_wan" and col.measure == "planned":
@@ -466,8 +471,31 @@ def _letter(c: int) -> str:
 # --- resolving and checking --------------------------------------------------------------------
 
 def resolve_rows(table: RegionTable, within: str) -> None:
-    """Give every non-total row its region code, or an error that lists the closest names."""
+    """Give every non-total row its region code, or an error that lists the closest names.
+
+    A province's table lists each city and then its districts: a name two cities share
+    (市中区 in 济南 and 枣庄) is the one inside the city row above it.
+    """
+    group = None  # the last row that named a region with regions of its own under it
     for row in table.rows:
+        if row.context:  # "济南市 | 全市小计:": the rows below are 济南's
+            try:
+                ctx = lookup(row.context, within)
+            except UserError:
+                ctx = None
+            if ctx is not None and regions.children(ctx.adcode):
+                group = ctx.adcode
+                if row.is_total:
+                    row.region = ctx.adcode
+                    continue
+        if not row.is_total and group:
+            try:
+                region = lookup(row.name, group)
+            except UserError:
+                region = None
+            if region is not None:
+                row.region = region.adcode
+                continue
         if row.is_total:
             # "德城区小计" / "市辖区小计": a subtotal that names its region
             head = re.sub("|".join(TOTAL_WORDS), "", row.name)
@@ -481,6 +509,8 @@ def resolve_rows(table: RegionTable, within: str) -> None:
             row.region = lookup(row.name, within).adcode
             if row.region == within:  # "济南市" in a 济南 table: the whole, i.e. a total row
                 row.is_total = True
+            elif regions.children(row.region):
+                group = row.region
         except UserError as e:
             table.errors.append(Problem(row.sheet, row.row, _letter(table.region_column.index), row.label,
                                         f"第 {row.row} 行：{e.zh} 若这是开发区、新区等不属于行政区划的单位，请先在"

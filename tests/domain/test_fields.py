@@ -35,7 +35,7 @@ def test_kinds_and_templates():
         "code", "name", "prefecture", "county", "stage", "started_on", "finished_on", "accepted_on",
         "progress_pct", "invested_wan", "paid_wan", "lifts_added", "problems", "measures", "correction",
         "report_date", "remarks")
-    assert len(fields.REGISTER_FIELDS) == 31
+    assert len(fields.REGISTER_FIELDS) == 32 and "communities" in fields.REGISTER_FIELDS  # + 涉及小区数 (project rows)
     assert fields.REGISTER_FIELDS[:4] == ("code", "name", "prefecture", "county")
     assert fields.REGISTER_FIELDS[-3:] == ("plan_years", "pilot", "remarks")
     assert templates.PROGRESS_COLUMNS == (
