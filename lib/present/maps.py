@@ -207,7 +207,8 @@ def deck(features: dict, points: pd.DataFrame | None = None, *, basemap_style_ur
     data = {"type": "FeatureCollection", "features": features.get("features", [])}  # not the "unplaced" list
     layers = [pdk.Layer("GeoJsonLayer", id="counties", data=data, pickable=True, stroked=True, filled=True,
                         get_fill_color="properties.fill", get_line_color=OUTLINE, line_width_min_pixels=1,
-                        point_type="circle", get_point_radius=2000, point_radius_min_pixels=POINT_RADIUS_PX[0],
+                        # pointType is deck.gl's default "circle": pydeck would turn the string into an accessor
+                        get_point_radius=2000, point_radius_min_pixels=POINT_RADIUS_PX[0],
                         point_radius_max_pixels=POINT_RADIUS_PX[1],
                         auto_highlight=True, highlight_color=[230, 159, 0, 120])]
     if points is not None and not points.empty:

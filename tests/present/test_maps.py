@@ -74,3 +74,18 @@ def test_every_feature_has_a_shape_when_all_units_have_boundaries(demo_store):
     fc = maps.county_features(s["children"], "start_rate", "households")
     assert fc["unplaced"] == [] and maps.unplaced_note(fc) is None
     assert {f["geometry"]["type"] for f in fc["features"]} <= {"Polygon", "MultiPolygon"}
+
+
+def test_only_accessors_are_expressions_in_the_layer():
+    """pydeck turns any string prop into a JavaScript expression ("@@=…"): a plain option such as
+    point_type="circle" became an accessor and the whole county layer stopped drawing."""
+    import json
+
+    from lib.domain import regions as regs
+
+    rows = [{"adcode": c.adcode, "name": c.name,
+             "totals": {"households": {"start_rate": 0.5, "target": 1, "started": 1, "completed": 0}}}
+            for c in regs.counties_in("630200")]
+    layer = json.loads(maps.deck(maps.county_features(rows, "start_rate", "households")).to_json())["layers"][0]
+    expressions = {k for k, v in layer.items() if isinstance(v, str) and v.startswith("@@=")}
+    assert expressions == {"getFillColor"}
