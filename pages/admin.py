@@ -16,8 +16,6 @@ from lib.domain import clock
 from lib.domain import regions
 from lib.domain import vocabulary
 from lib.domain.errors import UserError
-from lib.figures import discipline
-from lib.figures import metrics
 from lib.uploads import targets
 from lib.present.i18n import t
 from pages._ui.filters import sidebar_filters

@@ -17,8 +17,8 @@ from lib.domain import vocabulary
 from lib.domain import regions
 from lib.access import programmes
 from lib.access.auth import Actor, require
-from lib.domain.errors import NotFound, UserError
-from lib.store.models import AuditLog, Programme, Target, utcnow
+from lib.domain.errors import UserError
+from lib.store.models import AuditLog, Target, utcnow
 from lib.store import backup
 from lib.store.engine import Store, audit
 from lib.access.auth import check_password_rules
@@ -38,18 +38,7 @@ def _number(value, what: str) -> float:
     return v
 
 
-def _programme(s, programme) -> Programme:
-    prog = None
-    try:
-        prog = s.get(Programme, int(programme))
-    except (TypeError, ValueError):
-        pass
-    if prog is None:
-        prog = s.scalar(select(Programme).where(Programme.code == str(programme)[:64]))
-    if prog is None:
-        raise NotFound(f"找不到改造计划“{str(programme)[:64]}”，请用 programmes 命令查看已有计划。",
-                       f"No programme {programme!r}.")
-    return prog
+_programme = programmes.get  # one lookup by id or code for every admin write
 
 
 def _target_dict(t: Target | None) -> dict | None:

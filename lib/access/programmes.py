@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import datetime
 
 from sqlalchemy import delete, func, select
 
@@ -171,7 +170,8 @@ def _clean_settings(changes: dict) -> dict:
     return cols
 
 
-def _get(s, programme) -> Programme:
+def get(s, programme) -> Programme:
+    """A programme by id or code, inside an open session; NotFound with the command that lists them."""
     prog = None
     try:
         prog = s.get(Programme, int(programme))
@@ -245,7 +245,7 @@ def update(store: Store, actor: Actor, programme, **changes) -> dict:
         raise UserError("没有要修改的设置：请至少给出一项（如 --name、--years、--season）。", "Nothing to change.")
     cols = _clean_settings(changes)
     with store.write() as s:
-        prog = _get(s, programme)
+        prog = get(s, programme)
         before = describe(prog)
         if "region_adcode" in cols and cols["region_adcode"] != prog.region_adcode:
             _ensure_region_row(s, cols["region_adcode"])
@@ -273,7 +273,7 @@ def archive(store: Store, actor: Actor, programme, *, restore: bool = False) -> 
     """Archive a real programme (kept, read-only in spirit, listed last), or bring it back."""
     require(actor, "programme")
     with store.write() as s:
-        prog = _get(s, programme)
+        prog = get(s, programme)
         before = prog.status or "active"
         prog.status = "active" if restore else "archived"
         prog.archived_at = None if restore else clock.utcnow()
@@ -287,7 +287,7 @@ def delete_programme(store: Store, actor: Actor, programme) -> dict:
     """Delete a demonstration programme, or a real one that holds nothing but targets; audited."""
     require(actor, "programme")
     with store.write() as s:
-        prog = _get(s, programme)
+        prog = get(s, programme)
         held = {
             "communities": s.scalar(select(func.count()).select_from(Project).where(Project.programme_id == prog.id)),
             "uploads": s.scalar(select(func.count()).select_from(Upload).where(Upload.programme_id == prog.id)),
@@ -324,26 +324,3 @@ def delete_programme(store: Store, actor: Actor, programme) -> dict:
         audit(s, str(actor), "programme.delete", "programme", pid, programme_id=pid, before=before,
               after={"deleted_rows": counts})
     return {"id": pid, "deleted": True, "rows": counts}
-
-
-def list_all(store: Store) -> list[dict]:
-    with store.session() as s:
-        progs = s.scalars(select(Programme).order_by(Programme.id)).all()
-        return [describe(p) for p in progs]
-
-
-def get_settings(store: Store, programme) -> dict:
-    with store.session() as s:
-        return describe(_get(s, programme))
-
-
-def weekday_zh(n: int) -> str:
-    return WEEKDAYS_ZH[int(n) % 7]
-
-
-def is_archived(prog: Programme) -> bool:
-    return (prog.status or "active") == "archived"
-
-
-def archived_at(prog: Programme) -> datetime | None:
-    return prog.archived_at

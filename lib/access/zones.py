@@ -24,11 +24,12 @@ import unicodedata
 
 from sqlalchemy import func, select
 
+from lib.access import programmes
 from lib.access.auth import Actor, require
 from lib.domain import regions
 from lib.domain.errors import AmbiguousName, NotFound, UserError
 from lib.store.engine import Store, audit
-from lib.store.models import Programme, Region, RegionAlias
+from lib.store.models import Region, RegionAlias
 
 # Where a point may lie: China's extent with a margin (lon 73°-136°E, lat 3°-54°N).
 LON_RANGE = (73.0, 136.0)
@@ -58,19 +59,7 @@ def _region(text, what: str) -> regions.Region:
 
 
 def _programme_id(s, programme) -> int | None:
-    if programme in (None, ""):
-        return None
-    prog = None
-    try:
-        prog = s.get(Programme, int(programme))
-    except (TypeError, ValueError):
-        pass
-    if prog is None:
-        prog = s.scalar(select(Programme).where(Programme.code == str(programme)[:64]))
-    if prog is None:
-        raise NotFound(f"找不到改造计划“{str(programme)[:64]}”，请用 programmes 命令查看已有计划。",
-                       f"No programme {programme!r}.")
-    return prog.id
+    return None if programme in (None, "") else programmes.get(s, programme).id
 
 
 def _point(lon, lat) -> tuple[float | None, float | None]:

@@ -15,7 +15,7 @@ from datetime import date
 from sqlalchemy import select, update
 
 from lib.access.auth import Actor, require
-from lib.domain import clock, regions
+from lib.domain import clock
 from lib.domain.errors import UserError
 from lib.figures.metrics import get_programme, parse_date
 from lib.store.engine import Store, audit
@@ -125,7 +125,3 @@ def rollback(store: Store, upload_id: int, *, actor: Actor) -> dict:
         audit(s, str(actor), "upload.rollback", "upload", up.id, programme_id=up.programme_id,
               after={"figures": n})
     return {"upload_id": int(upload_id), "status": "rolled_back", "figures": n}
-
-
-def region_label(adcode: str) -> str:
-    return regions.get(adcode).name

@@ -352,7 +352,6 @@ def read_region_table(data: bytes, filename: str, within: str, *, default_units:
 
 def _read_rows(raw: files.RawSheet, hrows: list[int], region_col: int, cols: list[Column], other_names: list[int],
                *, within: str, default_units: dict) -> RegionTable:
-    first = min(raw.rows)
     title = [" ".join(str(v) for v in raw.rows[r] if values.cell_text(v)) for r in sorted(raw.rows) if r < hrows[0]]
     unit_line = None
     for line in title:
@@ -377,7 +376,6 @@ def _read_rows(raw: files.RawSheet, hrows: list[int], region_col: int, cols: lis
         if col.measure in ("start_rate", "completion_rate", "invest_rate"):
             col.unit = "%"
     table = RegionTable(raw.name, title, hrows, region_column, cols, [], report_date)
-    del first
     for r in sorted(raw.rows):
         if r <= hrows[-1]:
             continue

@@ -10,7 +10,6 @@ All or nothing, audited, the file kept like any upload; `dry_run` checks and wri
 from __future__ import annotations
 
 import hashlib
-from datetime import date
 
 from sqlalchemy import select
 
@@ -119,7 +118,3 @@ def import_targets(store: Store, data: bytes, filename: str, programme, *, actor
               after={"upload": up.id, "file": filename[:255], "changed": changes[:500], "n_changed": len(changes)})
         upload_id = up.id
     return _result("committed", table, (), table.warnings, gaps, targets, upload_id=upload_id, **extra)
-
-
-def as_of_label(d: date | None) -> str:
-    return d.isoformat() if d else ""
