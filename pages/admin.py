@@ -133,7 +133,8 @@ with tab_targets:
     if prog_t:
         st.subheader(t("admin.targets_import", L))
         st.caption(t("admin.targets_import_help", L, name=prog_t["name"]))
-        up = st.file_uploader(t("admin.targets_file", L), type=["xlsx", "xls", "csv"], key="targets_file")
+        up = st.file_uploader(t("admin.targets_file", L), type=["xlsx", "xls", "csv"], key="targets_file",
+                              max_upload_size=targets.MAX_BYTES // (1024 * 1024))
         if up is not None:
             data = up.getvalue()
             check = targets.import_targets(store, data, up.name, prog_t["id"], actor=actor, dry_run=True)
@@ -185,7 +186,8 @@ with tab_programmes:
             years = c1.text_input(t("admin.years", L), max_chars=20,
                                   value=(f"{cur['years'][0]}-{cur['years'][1]}" if cur else str(clock.today().year)))
             season = c2.text_input(t("admin.season", L), max_chars=20,
-                                   value="{} 至 {}".format(*cur.get("season", ["04-01", "11-15"])))
+                                   value=t("admin.season_value", L, start=cur.get("season", ["04-01", "11-15"])[0],
+                                           end=cur.get("season", ["04-01", "11-15"])[1]))
             elig = c3.number_input(t("admin.eligibility_year", L), min_value=1949, max_value=2030,
                                    value=int(cur.get("eligibility_year") or vocabulary.ELIGIBILITY_BUILT_BEFORE))
             c1, c2, c3, c4 = st.columns(4)

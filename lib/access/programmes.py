@@ -67,7 +67,7 @@ def parse_years(text) -> tuple[int, int]:
 
 def _season(value) -> tuple[str, str]:
     if isinstance(value, str):
-        parts = re.split(r"\s*(?:至|到|~|/|,|，)\s*|\s+", value.strip())
+        parts = re.split(r"\s*(?:至|到|~|/|,|，|\bto\b)\s*|\s+", value.strip())
         value = [p for p in parts if p]
     if not isinstance(value, (list, tuple)) or len(value) != 2 or not all(_SEASON.match(str(v)) for v in value):
         raise UserError(f"施工季“{str(value)[:30]}”应写作 MM-DD 至 MM-DD，例如 04-01 至 11-15。",

@@ -54,6 +54,8 @@ def test_settings_are_validated_and_audited(empty_store):
     assert rows[1].after == {"name": "茌平区老旧小区改造（2021-2022）", "years": [2021, 2022]}
     with pytest.raises(PermissionDenied):
         programmes.update(empty_store, LEADER, p["id"], name="x")
+    for written in ("03-01 至 11-30", "03-01 to 11-30", "03-01~11-30"):  # as the screen writes it in either language
+        assert programmes.update(empty_store, ADMIN, p["id"], season=written)["season"] == ["03-01", "11-30"]
 
 
 def test_a_demo_programme_can_be_deleted_a_real_one_with_data_is_archived(fresh_demo_store):

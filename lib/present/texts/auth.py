@@ -134,6 +134,7 @@ TEXT = {
                                 "Checked (nothing written yet): {n} targets of {regions} regions below."),
     "admin.region_any": Text("地区（名称或6位代码）", "Region (name or 6-digit code)"),
     "admin.years": Text("年度（如 2022 或 2022-2024）", "Years (2022 or 2022-2024)"),
+    "admin.season_value": Text("{start} 至 {end}", "{start} to {end}"),
     "admin.season": Text("施工季（如 04-01 至 11-15）", "Construction season (04-01 to 11-15)"),
     "admin.eligibility_year": Text("建成年份界限（此年底前建成）", "Built before the end of"),
     "admin.subsidy_household": Text("每户补助标准（万元，0 = 文件未规定）", "Subsidy per household (10k yuan; 0 = none set)"),
