@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pandas as pd
 import streamlit as st
 
 from lib.domain.errors import UserError
@@ -31,6 +32,12 @@ if f.public:
     key = "public.banner" if store.settings().public else "public.signed_out"
     st.caption(t(key, L, as_of=s["as_of"]))
 st.caption(t("dash.as_of", L, week=week_label(s["as_of"], L)))
+if s["source"] == "reported":
+    st.info(t("reported.headline_reported", L, date=s["reported"]["date"] if "reported" in s else s["as_of"]))
+elif any(c["source"] == "reported" for c in s["children"]):
+    names = [c["name"] for c in s["children"] if c["source"] == "reported"]
+    st.caption(t("reported.headline_mixed", L, names=t("reported.sep", L).join(names[:8])
+                 + ("…" if len(names) > 8 else "")))
 
 tot = s["totals"]
 m = tot[f.metric]
@@ -120,3 +127,17 @@ elif weeks:
     title = t("overview.multiples", L, level=t(f"level.{level}", L), stat=t(f"kpi.{f.stat}", L))
     widgets.chart(charts.children_rates(series, f.stat, L, title=title, large=f.projector), "multiples",
                   png_name=f"overview_{f.region}_{s['as_of']}")
+
+# --- a region's own totals beside its register: shown, never added ------------------------------
+beside = metrics.reported_beside_register(s)
+if beside:
+    st.subheader(t("reported.title", L))
+    st.caption(t("reported.explain", L))
+    st.dataframe(pd.DataFrame({
+        t("col.region", L): [r["name"] for r in beside],
+        t("reported.col.metric", L): [t(f"reported.metric.{r['metric']}", L) for r in beside],
+        t("reported.col.reported", L): [fmt.exact(r["reported"]) for r in beside],
+        t("reported.col.register", L): [fmt.exact(r["register"]) for r in beside],
+        t("reported.col.difference", L): [("+" if (r["difference"] or 0) > 0 else "") + fmt.exact(r["difference"]) for r in beside],
+        t("reported.col.date", L): [r["date"] for r in beside],
+    }), hide_index=True, width="stretch")

@@ -82,6 +82,8 @@ table = pd.DataFrame({
     t("col.delta_week", L): df["delta_week"],
     t("col.reported", L): df["reported"],
 })
+if (df["source"].isin(["reported", "both"])).any():  # a region's own totals table stands in for its register
+    table[t("col.source", L)] = [t(f"source.{v}", L) for v in df["source"]]
 fig = charts.ranking_bars(df, L, large=f.projector)
 ev = widgets.chart(fig, f"rank_bars_{scope}_{by}_{f.stat}", png_name=f"ranking_{scope}_{s['as_of']}", on_select="rerun")
 pts = (getattr(getattr(ev, "selection", None), "points", None) or []) if ev is not None else []

@@ -252,7 +252,7 @@ def summary(store: Store, programme_id: int | str, region: str | None = None,
                 used.append(leaf)
         out = {"adcode": r.adcode, "name": r.name, "short_name": r.short_name, "level": r.level,
                "totals": _totals(sums, targets, r.adcode),
-               "source": "both" if has_register and used else "reported" if used else
+               "source": "both" if has_register and (used or r.adcode in rep.values) else "reported" if used else
                "register" if has_register else "none"}
         if r.adcode in rep.values:
             own_rep = {k: _num(v) for k, v in rep.values[r.adcode].items()}
@@ -260,9 +260,10 @@ def summary(store: Store, programme_id: int | str, region: str | None = None,
                                "date": rep.dates[r.adcode].isoformat()}
             if has_register:
                 reg_sums = _sum_counties(figs, [c.adcode for c in regions.counties_in(r.adcode)])
+                shared = [k for k in reported_figures.AS_SUMS if rep.values[r.adcode].get(k) is not None]
+                out["reported"]["register"] = {k: _num(reg_sums[reported_figures.AS_SUMS[k]]) for k in shared}
                 out["reported"]["difference"] = {
-                    k: _num(reg_sums[col] - float(rep.values[r.adcode][k]))
-                    for k, col in reported_figures.AS_SUMS.items() if rep.values[r.adcode].get(k) is not None}
+                    k: _num(reg_sums[reported_figures.AS_SUMS[k]] - float(rep.values[r.adcode][k])) for k in shared}
         return out
 
     top = block(reg)
@@ -271,6 +272,29 @@ def summary(store: Store, programme_id: int | str, region: str | None = None,
             **{k: top[k] for k in ("adcode", "name", "short_name", "level", "source")}, "totals": top["totals"],
             **({"reported": top["reported"]} if "reported" in top else {}),
             "children": [block(c) for c in child_regions(region, by)]}
+
+
+def reported_beside_register(summary_dict: dict) -> list[dict]:
+    """Where a region's own totals table and its register both speak: one row per figure.
+
+    Rows (the summary's region first, then its children) for every region that has a
+    reported table and a register: adcode, name, date (of the report), metric (a key of
+    `reported.AS_SUMS`), reported, register and difference (register − reported). The two
+    are never added together (the register counts); this is where the gap is shown.
+    """
+    rows = []
+    for blk in [summary_dict] + list(summary_dict.get("children", [])):
+        rep = blk.get("reported") or {}
+        for k, diff in (rep.get("difference") or {}).items():
+            rows.append({"adcode": blk["adcode"], "name": blk["name"], "date": rep["date"], "metric": k,
+                         "reported": rep["values"].get(k), "register": rep["register"].get(k),
+                         "difference": diff})
+    return rows
+
+
+def sources(summary_dict: dict) -> dict[str, str]:
+    """Where each region's figures come from: {adcode: "register"|"reported"|"both"|"none"}."""
+    return {b["adcode"]: b["source"] for b in [summary_dict] + list(summary_dict.get("children", []))}
 
 
 def summary_frame(summary_dict: dict, metric: str = "households") -> pd.DataFrame:
@@ -283,7 +307,7 @@ def summary_frame(summary_dict: dict, metric: str = "households") -> pd.DataFram
                      "completed": t["completed"], "start_rate": t["start_rate"],
                      "completion_rate": t["completion_rate"],
                      "invested_wan": c["totals"]["investment_wan"]["invested"],
-                     "paid_wan": c["totals"]["investment_wan"]["paid"]})
+                     "paid_wan": c["totals"]["investment_wan"]["paid"], "source": c["source"]})
     return pd.DataFrame(rows)
 
 

@@ -33,7 +33,7 @@ BAND_ORDER = vocabulary.BAND_CODES  # best first; names in vocabulary.BANDS
 RANKING_COLUMNS = (
     "rank", "adcode", "name", "short_name", "target", "registered", "started", "completed", "rate",
     "expected", "gap", "band", "rank_prev_week", "rank_change_week", "rank_prev_month", "rank_change_month",
-    "delta_week", "reported", "registered_communities",
+    "delta_week", "reported", "registered_communities", "source",
 )
 
 
@@ -106,7 +106,8 @@ def ranking(store: Store, programme: int | str, region: str | None = None, as_of
     (ahead/watch/behind), rank_prev_week / rank_change_week and rank_prev_month /
     rank_change_month (positive = moved up; NA when there is no earlier week),
     delta_week (change of `started`/`completed` since last week), reported
-    (communities that reported on the as-of date). Empty frame if there are no
+    (communities that reported on the as-of date), source (where the region's
+    figures come from: register, reported (its own totals table), both, none). Empty frame if there are no
     child regions. `df.attrs` holds as_of, prev_week, prev_month, expected_share.
     """
     if stat not in STATS:

@@ -87,3 +87,58 @@ def test_switch_to_english(app):
 def test_projector_mode_enlarges_type(app):
     at = app(proj="true")
     assert any("stMetricValue" in m.value for m in at.markdown)
+
+
+def _xining_totals_table() -> bytes:
+    """A prefecture's own totals table for one county, in the 市州 layout (title with the date)."""
+    import io
+
+    import openpyxl
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["西宁市老旧小区改造进度表（截至2021年11月26日）"])
+    ws.append(["县（市、区）", "计划完成数", "累计开工数", "开工率"])
+    ws.append(["城东区", 30, 25, "83.33%"])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def test_a_county_with_a_register_and_its_own_totals_shows_both_with_the_difference(app):
+    """城东区 keeps a register (57 communities started by 2021-11-26) and also reports 25: the register
+    counts, the totals table is shown beside it with the difference 57 − 25 = 32; nothing is added."""
+    from lib.access.auth import Actor
+    from lib.uploads import aggregate
+    store = open_store(app.url, read_only=False)
+    before = metrics.summary(store, 1, "630100")
+    out = aggregate.import_aggregate(store, _xining_totals_table(), "西宁.xlsx", 1, actor=Actor("admin", "admin"))
+    assert out["status"] == "committed", out["errors"]
+    after = metrics.summary(store, 1, "630100")
+    assert after["totals"] == before["totals"]  # never added together
+    chengdong = next(c for c in after["children"] if c["adcode"] == "630102")
+    assert chengdong["source"] == "both"
+    assert metrics.reported_beside_register(after) == [
+        {"adcode": "630102", "name": "城东区", "date": "2021-11-26", "metric": "started_communities",
+         "reported": 25, "register": 57, "difference": 32}]
+
+    at = app(pref="630100")
+    tables = [d.value for d in at.dataframe if "差额" in d.value.columns]
+    assert len(tables) == 1
+    row = tables[0].iloc[0].to_dict()
+    assert row == {"地区": "城东区", "指标": "累计开工小区（个）", "上报汇总": "25", "台账": "57", "差额": "+32",
+                   "上报截至": "2021-11-26"}
+    assert "两者不相加" in text_of(at)
+
+    at = app(lang="en")
+    assert not any("Difference" in d.value.columns for d in at.dataframe)  # shown where the region is in view
+    # the rankings screen names where each county's figures come from
+    from streamlit.testing.v1 import AppTest
+
+    from tests.support.screens import APP
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.query_params["pref"] = "630100"
+    at.run()
+    at.switch_page("pages/rankings.py").run()
+    [table] = [d.value for d in at.dataframe if "数据来源" in d.value.columns]
+    src = dict(zip(table["地区"], table["数据来源"]))
+    assert src["城东区"] == "台账（另有上报汇总）" and src["城西区"] == "台账"
