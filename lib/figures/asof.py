@@ -7,17 +7,31 @@ a correction made later for the same week wins; a rolled-back upload is inactive
 does not count). `county_figures_query` is that rule as SQL over the raw history;
 `lib.figures.rollups` keeps its result per reporting week and `lib.figures.metrics`
 reads whichever can answer. Both are checked against each other (`rollups --check`).
+
+The week that has closed (填报基本完成的周) is decided here too: a reporting week is
+*closed* once its reporting is substantially complete by the programme's `ClosingRule`
+(by default: at least half of the expected reporters have reported). Every week up to
+the latest closed one is history; later weeks are *in progress* ("填报进行中：1/45").
+Screens, the CLI and documents open on `default_as_of` (the closed week) so that one
+county uploading a week early moves nobody's default, and no document names a county
+late for a week that has not closed.
 """
 
 from __future__ import annotations
 
-from datetime import date
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import case, func, or_, select, true
 
+from lib.access import programmes as programme_lookup
+from lib.domain import clock
 from lib.domain import regions
 from lib.domain import vocabulary
-from lib.store.models import ProgressReport, Project, Region
+from lib.domain.errors import UserError
+from lib.domain.text import Text
+from lib.store.models import AggregateReport, CountyRollup, Programme, ProgressReport, Project, Region, RollupState
 
 # Raw per-county sums: register side, then progress side.
 REGISTER_FIELDS = ("communities", "households", "buildings", "floor_area_wan_m2", "investment_wan", "lifts")
@@ -104,3 +118,249 @@ def report_dates_query(programme_id: int):
             .join(Project, Project.id == ProgressReport.project_id)
             .where(Project.programme_id == programme_id, ProgressReport.active.is_(True))
             .order_by(ProgressReport.report_date))
+
+
+# --- the week that has closed --------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ClosingRule:
+    """When a reporting week's reporting is substantially complete (填报基本完成).
+
+    `min_share`: at least this share of the expected reporters (counties with communities
+    registered by that week, and regions that file totals tables) reported that week.
+    `hours_after_deadline`: if set, a week is also closed once its deadline has passed by
+    this many hours, however few reported (for a live programme; off by default, because
+    for a programme entered after the fact every deadline has long passed).
+    """
+
+    min_share: float = 0.5
+    hours_after_deadline: float | None = None
+
+    @classmethod
+    def of(cls, programme: Programme) -> "ClosingRule":
+        """The programme's rule: its `closing` setting where the store has one, else the default."""
+        value = getattr(programme, "closing", None)
+        return cls(**parse_closing(value)) if value else cls()
+
+    def describe(self, lang: str = "zh") -> str:
+        share = f"{self.min_share * 100:g}%"
+        if self.hours_after_deadline is None:
+            return Text(f"应报地区中已有{share}报送", f"{share} of the expected reporters have reported").pick(lang)
+        return Text(f"应报地区中已有{share}报送，或截止时间已过{self.hours_after_deadline:g}小时",
+                    f"{share} of the expected reporters have reported, or the deadline passed "
+                    f"{self.hours_after_deadline:g} hours ago").pick(lang)
+
+
+def parse_closing(value) -> dict:
+    """A programme's closing rule as given ("50%", "0.5", "50%,72h", {"min_share": .5}) → ClosingRule fields.
+
+    Raises a UserError that says how to write it.
+    """
+    bad = UserError("填报截止规则应写作“50%”（应报地区过半即视为该周填报基本完成），"
+                    "或“50%,72h”（另加：截止时间过后72小时也视为完成）。",
+                    "The closing rule is a share such as 50%, optionally with hours after the deadline: 50%,72h.")
+    if isinstance(value, ClosingRule):
+        return {"min_share": value.min_share, "hours_after_deadline": value.hours_after_deadline}
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        value = {"min_share": value}
+    if isinstance(value, str):
+        out: dict = {}
+        for part in (p for p in re.split(r"[,，;；\s]+", value.strip()) if p):
+            m = re.fullmatch(r"(\d+(?:\.\d+)?)\s*(%|h|小时)?", part, re.I)
+            if not m:
+                raise bad
+            number, unit = float(m.group(1)), (m.group(2) or "").lower()
+            if unit in ("h", "小时"):
+                out["hours_after_deadline"] = number
+            else:
+                out["min_share"] = number / 100 if unit == "%" or number > 1 else number
+        value = out
+    if not isinstance(value, dict) or not value or set(value) - {"min_share", "hours_after_deadline"}:
+        raise bad
+    share = value.get("min_share", ClosingRule.min_share)
+    hours = value.get("hours_after_deadline")
+    try:
+        share = float(share)
+        hours = None if hours is None else float(hours)
+    except (TypeError, ValueError):
+        raise bad from None
+    if not 0 < share <= 1 or (hours is not None and not 0 <= hours <= 24 * 60):
+        raise UserError("填报截止规则超出合理范围：比例应在 1% 到 100% 之间，小时数在 0 到 1440 之间。",
+                        "Closing rule out of range: share 1%..100%, hours 0..1440.")
+    return {"min_share": share, "hours_after_deadline": hours}
+
+
+@dataclass(frozen=True)
+class WeekReporting:
+    """One reporting week: how many of the expected reporters reported, and whether it has closed."""
+
+    week: date
+    reported: int
+    expected: int
+    deadline: datetime           # Beijing time, naive
+    closed: bool                 # the week is history: it, or a later week, meets the closing rule
+    meets_rule: bool             # this week itself meets the closing rule
+
+    @property
+    def label(self) -> str:
+        return vocabulary.iso_week_label(self.week)
+
+    @property
+    def deadline_passed(self) -> bool:
+        return clock.now().replace(tzinfo=None) > self.deadline
+
+    def text(self, lang: str = "zh") -> str:
+        """"填报进行中：1/45" for an open week (or "填报已截止：43/45" for a closed one)."""
+        if self.closed:
+            return Text(f"填报已截止：{self.reported}/{self.expected}",
+                        f"Reporting closed: {self.reported}/{self.expected}").pick(lang)
+        return Text(f"填报进行中：{self.reported}/{self.expected}",
+                    f"Reporting in progress: {self.reported}/{self.expected}").pick(lang)
+
+    def as_dict(self) -> dict:
+        return {"week": self.week.isoformat(), "label": self.label, "reported": self.reported,
+                "expected": self.expected, "closed": self.closed, "deadline": self.deadline.isoformat(timespec="minutes"),
+                "text": self.text("zh"), "text_en": self.text("en")}
+
+
+def week_deadline(programme: Programme, week: date) -> datetime:
+    """A week's reporting deadline in Beijing time (naive): its reporting day at the programme's time."""
+    hh, mm = (int(x) for x in (programme.report_deadline or "12:00").split(":"))
+    return datetime.combine(vocabulary.week_end(week, programme.report_weekday), time(hh, mm))
+
+
+def _reporters(s, programme_id: int) -> tuple[dict[date, set[str]], dict[str, date], set[str], dict[date, set[str]]]:
+    """(reporters by date from the register side, first registration per county,
+    regions that file totals tables, those regions by date)."""
+    by_day: dict[date, set[str]] = {}
+    clean = s.scalar(select(RollupState.dirty).where(RollupState.programme_id == programme_id)) is False
+    if clean:  # the rollup knows who reported what week: weeks × counties rows, no history scan
+        rows = s.execute(select(CountyRollup.report_date, CountyRollup.county_adcode)
+                         .where(CountyRollup.programme_id == programme_id, CountyRollup.n_reports > 0)).all()
+    else:
+        rows = s.execute(select(ProgressReport.report_date, Project.county_adcode).distinct()
+                         .join(Project, Project.id == ProgressReport.project_id)
+                         .where(Project.programme_id == programme_id, ProgressReport.active.is_(True))).all()
+    for d, a in rows:
+        by_day.setdefault(d, set()).add(a)
+    registered = dict(s.execute(select(Project.county_adcode, func.min(Project.registered_on))
+                                .where(Project.programme_id == programme_id)
+                                .group_by(Project.county_adcode)).all())
+    agg_rows = s.execute(select(AggregateReport.report_date, AggregateReport.region_adcode).distinct()
+                         .where(AggregateReport.programme_id == programme_id,
+                                AggregateReport.active.is_(True))).all()
+    agg_by_day: dict[date, set[str]] = {}
+    for d, a in agg_rows:
+        agg_by_day.setdefault(d, set()).add(a)
+    return by_day, registered, {a for _, a in agg_rows}, agg_by_day
+
+
+def reporting_by_week(store, programme: Programme, rule: ClosingRule | None = None) -> list[WeekReporting]:
+    """Every reporting week of the programme, oldest first, with reporters counted and closure decided."""
+    rule = rule or ClosingRule.of(programme)
+    with store.session() as s:
+        by_day, registered, agg_regions, agg_by_day = _reporters(s, programme.id)
+    days = sorted(set(by_day) | set(agg_by_day))
+    first_agg: dict[str, date] = {}
+    for d in sorted(agg_by_day):
+        for a in agg_by_day[d]:
+            first_agg.setdefault(a, d)
+    now = clock.now().replace(tzinfo=None)
+    rows = []
+    for d in days:
+        expected = {a for a, since in registered.items() if since is None or since <= d}
+        expected |= {a for a in agg_regions if first_agg[a] <= d}
+        got = (by_day.get(d, set()) | agg_by_day.get(d, set())) & expected if expected else set()
+        due = week_deadline(programme, d)
+        meets = bool(expected) and len(got) >= rule.min_share * len(expected) - 1e-9
+        if rule.hours_after_deadline is not None and now >= due + timedelta(hours=rule.hours_after_deadline):
+            meets = True
+        rows.append([d, len(got), len(expected), due, meets])
+    last_closed = max((r[0] for r in rows if r[4]), default=None)
+    return [WeekReporting(week=d, reported=n, expected=e, deadline=due, meets_rule=m,
+                          closed=last_closed is not None and d <= last_closed)
+            for d, n, e, due, m in rows]
+
+
+def _programme(store, programme) -> Programme:
+    if isinstance(programme, Programme):
+        return programme
+    with store.session() as s:
+        return programme_lookup.get(s, programme)
+
+
+def closed_week(store, programme) -> date | None:
+    """The latest reporting week whose reporting has closed (None: no week has)."""
+    closed = [w.week for w in reporting_by_week(store, _programme(store, programme)) if w.closed]
+    return closed[-1] if closed else None
+
+
+def open_weeks(store, programme) -> list[WeekReporting]:
+    """Reporting weeks later than the closed one: their reporting is still in progress."""
+    return [w for w in reporting_by_week(store, _programme(store, programme)) if not w.closed]
+
+
+def in_progress(store, programme) -> WeekReporting | None:
+    """The week being reported now (the first open week), for "填报进行中：1/45"; None when all have closed."""
+    weeks = open_weeks(store, programme)
+    return weeks[0] if weeks else None
+
+
+def week_reporting(store, programme, week: date) -> WeekReporting | None:
+    """The reporting of one week (the week's reporting day, or any date in it); None if nobody reported."""
+    prog = _programme(store, programme)
+    day = vocabulary.week_end(week, prog.report_weekday)
+    weeks = reporting_by_week(store, prog)
+    for w in weeks:
+        if w.week == week or w.week == day:
+            return w
+    return None
+
+
+def is_closed(store, programme, day: date) -> bool:
+    """`day` lies on or before the closed week: its figures are history."""
+    c = closed_week(store, programme)
+    return c is not None and day <= c
+
+
+def default_as_of(store, programme) -> date:
+    """The date a screen, the CLI and the dispatch pack open on: the closed week.
+
+    No reports yet: today within the programme's years. Reports but no week closed
+    yet (the programme's first week in progress): the latest reported week.
+    """
+    prog = _programme(store, programme)
+    weeks = reporting_by_week(store, prog)
+    if not weeks:
+        return min(clock.today(), date(prog.year_end, 12, 31))
+    closed = [w.week for w in weeks if w.closed]
+    return closed[-1] if closed else weeks[-1].week
+
+
+def _month_end(y: int, m: int) -> date:
+    return (date(y + m // 12, m % 12 + 1, 1) - timedelta(days=1))
+
+
+def month_closed(programme: Programme, closed: date | None, y: int, m: int) -> bool:
+    """A month has closed when its last reporting day (by the calendar) is on or before the closed week."""
+    if closed is None:
+        return False
+    return vocabulary.last_report_day(_month_end(y, m), programme.report_weekday) <= closed
+
+
+def default_month(store, programme) -> str | None:
+    """The bulletin's default month ('2021-11'): the latest month with reports whose reporting has closed.
+
+    Falls back to the closed week's own month when no earlier month has reports; None without reports.
+    """
+    prog = _programme(store, programme)
+    weeks = reporting_by_week(store, prog)
+    closed = [w.week for w in weeks if w.closed]
+    if not closed:
+        return None
+    c = closed[-1]
+    months = sorted({(w.week.year, w.week.month) for w in weeks if w.week <= c}, reverse=True)
+    for y, m in months:
+        if month_closed(prog, c, y, m):
+            return f"{y}-{m:02d}"
+    return f"{c.year}-{c.month:02d}"

@@ -1,7 +1,11 @@
 """Monthly bulletin (月通报), drafted from the figures for a chosen month.
 
 The cut-off of a month is its last reporting week: the latest reported date on
-or before the month's last day (June 2021 → 25 June). Every figure and table
+or before the month's last day (June 2021 → 25 June). Only a month whose reporting
+has closed can be bulletined (`asof.month_closed`: its last reporting day by the
+calendar is on or before the closed week), so that a county that uploaded early is
+never the only one listed, and nobody is named late for a week still in progress;
+the default month is `asof.default_month`. Every figure and table
 is computed here from `metrics`, `rankings` and `discipline` as of that date
 and cannot be edited; people edit only the narrative paragraphs
 (`EDITABLE_SECTIONS`), stored per programme, month and section in
@@ -10,7 +14,9 @@ and cannot be edited; people edit only the narrative paragraphs
 The rules that decide who is named are stated in the bulletin itself:
 
 * praised (通报表扬): start rate (households) at or ahead of the calendar pace
-  (band ``ahead`` of `rankings`) and ranked in the top `top_n`;
+  (band ``ahead`` of `rankings`) and among the first `top_n` by rank; counties tied
+  on the rate are ordered by completion rate, then households started, so that
+  "前5位" lists five, not every county at 100%;
 * slow (进度明显滞后): band ``behind`` of `rankings` (below the pace by more
   than the band's margin);
 * no movement (推进停滞): `rankings.pace_lists` ``no_movement`` (no new start
@@ -20,7 +26,8 @@ The rules that decide who is named are stated in the bulletin itself:
   time (`discipline`).
 
 The Word document follows the conventions of official documents (GB/T 9704):
-A4, margins 3.7/3.5/2.8/2.6 cm, title in a 小标宋-like serif at 二号 (22 pt),
+版头 (the issuing office's mark in red, 发文字号, a red line), title, 主送, body,
+落款 kept on one page with the last paragraph, 版记 (抄送, 印发); A4, margins 3.7/3.5/2.8/2.6 cm, title in a 小标宋-like serif at 二号 (22 pt),
 body at 三号 (16 pt) with a fixed 28 pt line, headings 一、 in a 黑体-like
 sans and （一） in bold, page numbers "— n —" in the footer, tables within
 the text width. The fonts are Noto CJK (the free fonts installed here); an
@@ -39,6 +46,7 @@ from sqlalchemy import delete, select
 
 from lib.domain import clock
 from lib.access import auth
+from lib.figures import asof
 from lib.figures import discipline
 from lib.domain import vocabulary
 from lib.office import word as doc
@@ -82,14 +90,28 @@ def parse_month(month: str) -> tuple[int, int]:
 
 
 def cutoff(store: Store, programme_id: int, month: str) -> date:
-    """The month's last reporting week: the latest report date on or before the month's last day."""
+    """The month's last reporting week: the latest report date on or before the month's last day.
+
+    Refused while the month's reporting has not closed (`asof.month_closed`): a bulletin
+    written then would rank the few counties that reported early and name the rest.
+    """
     y, m = parse_month(month)
+    prog = metrics.get_programme(store, programme_id)
     last = date(y, m, calendar.monthrange(y, m)[1])
-    days = [d for d in metrics.report_dates(store, programme_id) if d <= last]
+    days = [d for d in metrics.report_dates(store, prog.id) if d <= last]
     if not days or days[-1] < date(y, m, 1) - timedelta(days=6):
         raise UserError(f"{y}年{m}月没有进度填报数据，无法生成月通报，请选择有填报数据的月份。",
                         f"No progress reported in {y}-{m:02d}.")
-    return days[-1]
+    closed = asof.closed_week(store, prog)
+    if not asof.month_closed(prog, closed, y, m):
+        pending = asof.in_progress(store, prog)
+        latest = asof.default_month(store, prog)
+        now = f"（{pending.week.month}月{pending.week.day}日{pending.text('zh')}）" if pending else ""
+        hint = f"最近可生成的是{latest[:4]}年{int(latest[5:])}月" if latest else "目前还没有已截止的月份"
+        raise UserError(f"{y}年{m}月的进度填报尚未截止{now}，暂不能生成该月月通报；{hint}。",
+                        f"Reporting for {y}-{m:02d} has not closed yet"
+                        + (f" ({pending.text('en')})" if pending else "") + ".")
+    return max(d for d in days if d <= closed)
 
 
 def _prev_cutoff(store: Store, programme_id: int, day: date) -> date | None:
@@ -102,19 +124,46 @@ def _month_weeks(store: Store, prog, y: int, m: int, until: date) -> list[date]:
     return [w for w in discipline.reporting_weeks(store, prog, until) if (w.year, w.month) == (y, m)]
 
 
+def scope_word(adcode: str) -> str:
+    """全省 / 全市 / 全州 / 全区 / 全县 / 全旗: the whole of the programme's region, as its own documents say it."""
+    r = regions.get(adcode)
+    if r.name.endswith(("自治区", "地区")):
+        return "全区"
+    if r.name[-1] in "省市州盟区县旗":
+        return "全" + r.name[-1]
+    return {"province": "全省", "prefecture": "全市"}.get(r.level, "全县")
+
+
 def _scope_words(adcode: str) -> tuple[str, str, str]:
     """(全省/全市/全县, child level word, the addressee line)."""
     r = regions.get(adcode)
     if r.level == "province":
-        return "全省", "市（州）", "各市（州）住房和城乡建设局："
+        return scope_word(adcode), "市（州）", "各市（州）住房和城乡建设局："
     if r.level == "prefecture":
-        return "全市", "县（市、区）", "各县（市、区）住房和城乡建设局："
-    return "全县", "乡镇（街道）", "各乡镇人民政府、各街道办事处，县直有关单位："
+        return scope_word(adcode), "县（市、区）", "各县（市、区）住房和城乡建设局："
+    return scope_word(adcode), "乡镇（街道）", "各乡镇人民政府、各街道办事处，县直有关单位："
 
 
 def issuer_default(adcode: str) -> str:
     r = regions.get(adcode)
-    return f"{r.name}住房和城乡建设{'厅' if r.level == 'province' else '局'}"
+    if r.level == "province":
+        return f"{r.name}住房和城乡建设{'委员会' if r.name.endswith('市') else '厅'}"
+    return f"{r.name}住房和城乡建设局"
+
+
+def doc_number_default(adcode: str, issued: date) -> str:
+    """发文字号 left to be numbered: the office's short form (青建), the year, a blank for the number."""
+    return f"{regions.get(adcode).name[0]}建〔{issued.year}〕　号"
+
+
+def cc_default(adcode: str) -> str:
+    """抄送: the government the office reports to, and the governments below it."""
+    r = regions.get(adcode)
+    if r.level == "province":
+        return f"{r.name}人民政府办公厅，各市（州）人民政府"
+    if r.level == "prefecture":
+        return f"{r.name}人民政府办公室，各县（市、区）人民政府"
+    return f"{r.name}人民政府办公室"
 
 
 def issued_on_default(y: int, m: int) -> date:
@@ -125,11 +174,22 @@ def issued_on_default(y: int, m: int) -> date:
     return d
 
 
-def monthly_bulletin(store: Store, programme_id: int | str, month: str, *, rule: Rule = Rule(),
+def default_month(store: Store, programme_id: int | str) -> str:
+    """The month a bulletin opens on: the latest month whose reporting has closed (`asof.default_month`)."""
+    prog = metrics.get_programme(store, programme_id)
+    month = asof.default_month(store, prog)
+    if month is None:
+        raise UserError("该计划还没有填报已截止的月份，暂不能生成月通报。", "No month's reporting has closed yet.")
+    return month
+
+
+def monthly_bulletin(store: Store, programme_id: int | str, month: str | None = None, *, rule: Rule = Rule(),
                      viewer: Actor) -> dict:
-    """Everything the bulletin states for `month` ('2021-06'), computed from lib; no text edits applied."""
+    """Everything the bulletin states for `month` ('2021-06'; default: the latest closed month),
+    computed from lib; no text edits applied."""
     public = not auth.sees_internal(viewer)
     prog = metrics.get_programme(store, programme_id)
+    month = month or default_month(store, prog.id)
     y, m = parse_month(month)
     day = cutoff(store, prog.id, month)
     prev = _prev_cutoff(store, prog.id, day)
@@ -146,9 +206,9 @@ def monthly_bulletin(store: Store, programme_id: int | str, month: str, *, rule:
         all_r = regions.all_regions()
         by_county["prefecture"] = by_county["adcode"].map(
             lambda a: all_r[all_r[a].prefecture].short_name if all_r[a].prefecture else "")
-    ahead = by_county[by_county["band"] == "ahead"] if not by_county.empty else by_county
-    praised = ahead[ahead["rank"] <= rule.top_n] if not ahead.empty else ahead
-    weeks = _month_weeks(store, prog, y, m, day)
+    praised = praise_list(by_county, rule.top_n)
+    now = clock.now().replace(tzinfo=None)  # a week whose deadline is still ahead names nobody
+    weeks = [w for w in _month_weeks(store, prog, y, m, day) if asof.week_deadline(prog, w) < now]
     rec = discipline.county_record(store, prog.id, day, weeks=len(weeks)) if weeks else pd.DataFrame()
     late = rec[(rec["missing"] + rec["late"]) > 0].sort_values(["missing", "late", "adcode"],
                                                                ascending=[False, False, True]) if len(rec) else rec
@@ -159,6 +219,7 @@ def monthly_bulletin(store: Store, programme_id: int | str, month: str, *, rule:
             open_ = reg[reg["problems"].notna() & (reg["problems"].astype(str).str.strip() != "")]
             problems = open_["problems"].value_counts()
     scope, child_word, addressee = _scope_words(prog.region_adcode)
+    pending = asof.in_progress(store, prog)
     return {
         "programme": prog.id, "programme_name": prog.name, "region": prog.region_adcode,
         "region_name": regions.get(prog.region_adcode).name, "source_doc": prog.source_doc, "demo": prog.is_demo,
@@ -167,19 +228,37 @@ def monthly_bulletin(store: Store, programme_id: int | str, month: str, *, rule:
         "default_addressee": addressee, "rule": rule, "public": public,
         "summary": s, "summary_prev": s_prev,
         "prefectures": by_pref, "counties": by_county,
-        "praised": praised.reset_index(drop=True) if len(praised) else praised,
+        "praised": praised.reset_index(drop=True),
         "behind": lists["behind"], "no_movement": lists["no_movement"],
         "late_reporting": late.reset_index(drop=True) if len(late) else late, "month_weeks": weeks,
         "problems": problems,
         "issued_on": issued_on_default(y, m),
+        "in_progress": pending,
     }
+
+
+def praise_list(by_county: pd.DataFrame, top_n: int) -> pd.DataFrame:
+    """The counties ahead of pace, at most `top_n` of them: by rank, ties broken by completion rate,
+    then households started, then code (the rule says 前N位: N names, not every county tied at 100%)."""
+    if by_county.empty:
+        return by_county
+    ahead = by_county[by_county["band"] == "ahead"].copy()
+    if ahead.empty:
+        return ahead
+    ahead["_done"] = ahead["completion_rate"].fillna(0) if "completion_rate" in ahead else 0
+    ahead = ahead.sort_values(["rank", "_done", "started", "adcode"], ascending=[True, False, False, True])
+    return ahead.head(top_n).drop(columns="_done")
 
 
 # --- editable narrative -----------------------------------------------------------------
 
 EDITABLE_SECTIONS = ("addressee", "intro", "praise_remark", "criticism_remark", "requirements", "issuer")
+# The document's frame, editable the same way: 发文字号 (numbered by the office's registry) and 抄送.
+DOCUMENT_SECTIONS = ("doc_number", "cc")
 SECTION_ZH = {"addressee": "主送单位", "intro": "开头段", "praise_remark": "表扬段结语",
-              "criticism_remark": "批评段结语", "requirements": "下一步工作要求", "issuer": "落款单位"}
+              "criticism_remark": "批评段结语", "requirements": "下一步工作要求", "issuer": "落款单位",
+              "doc_number": "发文字号", "cc": "抄送单位"}
+SECTION_EN = {"doc_number": "Document number", "cc": "Copied to"}
 
 
 def default_texts(b: dict) -> dict[str, str]:
@@ -212,6 +291,8 @@ def default_texts(b: dict) -> dict[str, str]:
             "对迟报、漏报、错报的地区将在月度通报中予以点名。",
         ]),
         "issuer": issuer_default(b["region"]),
+        "doc_number": doc_number_default(b["region"], b["issued_on"]),
+        "cc": cc_default(b["region"]),
     }
 
 
@@ -222,14 +303,14 @@ def texts(store: Store, programme_id: int, month: str, b: dict | None = None) ->
         rows = s.execute(select(BulletinDraft.section, BulletinDraft.text)
                          .where(BulletinDraft.programme_id == int(programme_id),
                                 BulletinDraft.period == month)).all()
-    base.update({k: v for k, v in rows if k in EDITABLE_SECTIONS})
+    base.update({k: v for k, v in rows if k in EDITABLE_SECTIONS + DOCUMENT_SECTIONS})
     return base
 
 
 def save_text(store: Store, programme_id: int, month: str, section: str, text: str, *, actor: "auth.Actor") -> None:
     """Save one edited narrative section (audited). Figures and tables are not editable."""
     actor = auth.require(actor, "bulletin")  # leaders and admins; from here on the name the audit records
-    if section not in EDITABLE_SECTIONS:
+    if section not in EDITABLE_SECTIONS + DOCUMENT_SECTIONS:
         raise UserError("该部分由系统根据数据生成，不能手工修改。", f"Section {section!r} is generated and not editable.")
     text = (text or "").strip()
     if not text:
@@ -387,13 +468,16 @@ def problems_paragraph(b: dict) -> str | None:
 
 # --- charts -----------------------------------------------------------------------------
 
-def charts_png(store: Store, b: dict) -> list[tuple[str, bytes]]:
-    """Two figures rendered by kaleido (Chromium): prefectures' start rates against the pace, and the
-    province's weekly cumulative starts against the pace. Empty when no static renderer works."""
-    try:  # lazy: the static renderer is optional (kaleido drives a Chromium); without it, no figures
-        import kaleido
+def chart_figures(store: Store, b: dict) -> list[tuple[str, object]]:
+    """The bulletin's two plotly figures: prefectures' start rates against the pace, and the weekly
+    cumulative starts and completions against the pace. Empty without plotly or prefectures.
+
+    Labels never overlap: each bar's rate is written under its name on the axis (not above the
+    bar, where the pace line runs), the pace line is labelled in the right margin outside the
+    plot, and the legend of the weekly chart sits above the plot area.
+    """
+    try:  # lazy: plotly is only needed for the charts version
         import plotly.graph_objects as go
-        import plotly.io as pio
     except ImportError:
         return []
     df = b["prefectures"]
@@ -401,16 +485,18 @@ def charts_png(store: Store, b: dict) -> list[tuple[str, bytes]]:
         return []
     font = dict(family="Noto Sans CJK SC", size=22, color="#222")
     colors = df["band"].map({"ahead": "#2e7d32", "watch": "#f9a825", "behind": "#c62828"}).fillna("#777")
-    f1 = go.Figure(go.Bar(x=df["short_name"], y=df["rate"] * 100, marker_color=list(colors),
-                          text=[fmt.pct(v) for v in df["rate"]], textposition="outside"))
+    ticks = [f"{n}<br><b>{fmt.pct(v)}</b>" for n, v in zip(df["short_name"], df["rate"])]
+    f1 = go.Figure(go.Bar(x=ticks, y=df["rate"] * 100, marker_color=list(colors), hoverinfo="skip"))
     exp = b["summary"]["expected_share"] * 100
-    f1.add_hline(y=exp, line_dash="dash", line_color="#1565c0",
-                 annotation_text=f"序时进度 {exp:.1f}%", annotation_position="top right")
-    f1.update_layout(font=font, template="simple_white", margin=dict(l=60, r=20, t=30, b=60),
-                     yaxis_title="户数开工率（%）", yaxis_range=[0, max(105, float(df["rate"].max() * 110))],
-                     showlegend=False)
-    weeks = [w for w in metrics.report_dates(store, b["programme"]) if w <= b["cutoff"]]
+    top = max(100.0, float(df["rate"].max() * 100) * 1.05)
+    f1.add_hline(y=exp, line_dash="dash", line_color="#1565c0", line_width=3)
+    f1.add_annotation(x=1, xref="paper", xanchor="left", xshift=8, y=exp, yref="y", yanchor="middle",
+                      text=f"序时<br>{exp:.1f}%", showarrow=False, align="left", font=dict(color="#1565c0", size=20))
+    f1.update_layout(font=font, template="simple_white", margin=dict(l=80, r=110, t=30, b=100),
+                     yaxis_title="户数开工率（%）", yaxis_range=[0, top], showlegend=False,
+                     xaxis_tickfont=dict(size=18 if len(df) > 8 else 20), bargap=0.35)
     figs = [("各市（州）户数开工率与序时进度", f1)]
+    weeks = [w for w in metrics.report_dates(store, b["programme"]) if w <= b["cutoff"]]
     series = trends.weekly_series(store, b["programme"], weeks=weeks) if weeks else pd.DataFrame()
     if len(series):
         tgt = series["target_households"].iloc[-1] or 0
@@ -421,10 +507,23 @@ def charts_png(store: Store, b: dict) -> list[tuple[str, bytes]]:
                                 mode="lines+markers", line=dict(color="#6a1b9a", width=3)))
         f2.add_trace(go.Scatter(x=series["week"], y=series["expected_share"] * tgt / 10_000, name="序时进度",
                                 mode="lines", line=dict(color="#1565c0", dash="dash", width=2)))
-        f2.update_layout(font=font, template="simple_white", margin=dict(l=60, r=20, t=30, b=50),
+        f2.update_layout(font=font, template="simple_white", margin=dict(l=80, r=30, t=70, b=60),
                          yaxis_title="万户", xaxis_tickformat="%-m月%-d日",
-                         legend=dict(orientation="h", y=1.08, x=0))
+                         legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0, xanchor="left"))
         figs.append((f"{b['scope']}累计开工、完工户数与序时进度", f2))
+    return figs
+
+
+def charts_png(store: Store, b: dict) -> list[tuple[str, bytes]]:
+    """The figures of `chart_figures` rendered by kaleido (Chromium); empty when no static renderer works."""
+    try:  # lazy: the static renderer is optional (kaleido drives a Chromium); without it, no figures
+        import kaleido
+        import plotly.io as pio
+    except ImportError:
+        return []
+    figs = chart_figures(store, b)
+    if not figs:
+        return []
     out = []
     try:
         kaleido.start_sync_server(silence_warnings=True)
@@ -445,20 +544,25 @@ def bulletin_title(b: dict) -> str:
     return f"关于{b['year']}年{b['month_no']}月份{b['scope']}城镇老旧小区改造工作进展情况的通报"
 
 
-def bulletin_docx(store: Store, programme_id: int | str, month: str, *, charts: bool = True, rule: Rule = Rule(),
-                  viewer: Actor, issued_on: date | None = None) -> bytes:
-    """The 月通报 as a Word document: saved narrative edits, figures and tables from lib."""
+def bulletin_docx(store: Store, programme_id: int | str, month: str | None = None, *, charts: bool = True,
+                  rule: Rule = Rule(), viewer: Actor, issued_on: date | None = None,
+                  overrides: dict[str, str] | None = None) -> bytes:
+    """The 月通报 as a Word document: saved narrative edits, figures and tables from lib.
+
+    `overrides`: sections given for this document only (e.g. {"doc_number": "青建〔2021〕86号"}).
+    """
     b = monthly_bulletin(store, programme_id, month, rule=rule, viewer=viewer)
     txt = texts(store, b["programme"], b["month"], b)
+    txt.update({k: v for k, v in (overrides or {}).items() if v})
     return render_docx(b, txt, images=charts_png(store, b) if charts else [], issued_on=issued_on)
 
 
 def render_docx(b: dict, txt: dict[str, str], *, images: list[tuple[str, bytes]] = (),
                 issued_on: date | None = None) -> bytes:
     """Write the bulletin: `txt` are the narrative sections, `images` the rendered charts (may be empty)."""
-    from docx.enum.text import WD_ALIGN_PARAGRAPH  # lazy, as in lib.office.word: python-docx takes ~0.15 s to load
-
+    when = issued_on or b["issued_on"]
     d = doc.new_document()
+    doc.red_header(d, f"{txt['issuer']}文件", txt["doc_number"])
     doc.title(d, bulletin_title(b))
     doc.para(d, txt["addressee"], indent=False)
     doc.para(d, txt["intro"])
@@ -518,17 +622,24 @@ def render_docx(b: dict, txt: dict[str, str], *, images: list[tuple[str, bytes]]
     for line in [x.strip() for x in txt["requirements"].splitlines() if x.strip()]:
         doc.para(d, line, lead_bold=line.startswith("（"))
 
-    when = issued_on or b["issued_on"]
-    d.add_paragraph()
-    doc.para(d, txt["issuer"], indent=False, align=WD_ALIGN_PARAGRAPH.RIGHT)
-    doc.para(d, f"{when.year}年{when.month}月{when.day}日", indent=False, align=WD_ALIGN_PARAGRAPH.RIGHT)
+    doc.signature(d, txt["issuer"], when)
+    cc = (txt.get("cc") or "").strip()
+    doc.record_block(d, None if cc in ("", "无") else cc, f"{txt['issuer']}办公室", when)
     return doc.to_bytes(d)
 
 
-def bulletin_json(store: Store, programme_id: int | str, month: str, *, rule: Rule = Rule(), viewer: Actor) -> dict:
+def bulletin_filename(b: dict) -> str:
+    """The file name as offices exchange it: the document's title, .docx."""
+    return f"{bulletin_title(b)}.docx"
+
+
+def bulletin_json(store: Store, programme_id: int | str, month: str | None = None, *, rule: Rule = Rule(),
+                  viewer: Actor) -> dict:
     """The bulletin's figures and lists (for the CLI's stderr report and for the page)."""
     b = monthly_bulletin(store, programme_id, month, rule=rule, viewer=viewer)
-    return {"title": bulletin_title(b), "cutoff": b["cutoff"].isoformat(),
+    return {"title": bulletin_title(b), "month": b["month"], "file_name": bulletin_filename(b),
+            "cutoff": b["cutoff"].isoformat(),
+            "in_progress": b["in_progress"].as_dict() if b["in_progress"] else None,
             "prefectures": len(b["prefectures"]), "counties": len(b["counties"]),
             "praised": [r["name"] for _, r in b["praised"].iterrows()],
             "behind": [r["name"] for r in b["behind"]], "no_movement": [r["name"] for r in b["no_movement"]],
