@@ -99,6 +99,13 @@ c[4].metric(t("kpi.reported", L),
             help=t("dash.partial_reports", L, n=tot["reported_this_week"], total=tot["communities"]["registered"]))
 if prev is None and weeks:
     st.caption(t("dash.no_prev", L))
+if "pilots" in tot:  # a programme that counts 试点 (e.g. Sichuan's 40 provincial pilots)
+    pl = tot["pilots"]
+    c = st.columns(4)
+    c[0].metric(t("pilots.target", L), fmt.exact(pl["target"]))
+    c[1].metric(t("pilots.registered", L), fmt.exact(pl["registered"]))
+    c[2].metric(t("pilots.started", L), fmt.exact(pl["started"]), help=fmt.pct(pl["start_rate"]))
+    c[3].metric(t("pilots.completed", L), fmt.exact(pl["completed"]), help=fmt.pct(pl["completion_rate"]))
 
 # --- time elapsed against target reached ---------------------------------------------------
 st.subheader(t("pace.title", L))

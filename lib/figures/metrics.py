@@ -17,7 +17,7 @@ from datetime import date
 from typing import Iterable
 
 import pandas as pd
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from lib.domain import clock
 from lib.domain import fields
@@ -27,8 +27,8 @@ from lib.domain.errors import NotFound, UserError
 from lib.store.models import AggregateReport, Programme, ProgressReport, Project, Target
 from lib.figures import reported as reported_figures
 from lib.figures import rollups
-from lib.figures.asof import (REGISTER_FIELDS, SUM_COLUMNS, county_figures_query, latest_report_id, region_filter,
-                              report_dates_query)
+from lib.figures.asof import (REGISTER_FIELDS, SUM_COLUMNS, communities_of, county_figures_query, latest_report_id,
+                              region_filter, report_dates_query)
 from lib.store.engine import Store
 from lib.access import auth, programmes
 from lib.access.auth import Actor
@@ -128,6 +128,28 @@ def county_figures(store: Store, programme_id: int, as_of: date, region: str | N
     if df.empty:
         return df.set_index("adcode")
     return df.set_index("adcode").fillna(0)
+
+
+def pilot_figures(store: Store, programme_id: int, as_of: date, region: str | None = None) -> pd.DataFrame:
+    """Per county: pilot (试点) communities registered, started and completed as of a date.
+
+    The same as-of rule as `county_figures`, over the register rows flagged 是否试点 (a
+    province's provincial pilots, e.g. Sichuan's 40). Index adcode; columns reg_pilots,
+    started_pilots, completed_pilots.
+    """
+    r = ProgressReport
+    n = communities_of(Project)
+    q = (select(Project.county_adcode.label("adcode"), func.sum(n).label("reg_pilots"),
+                func.sum(case((r.stage >= vocabulary.STARTED, n), else_=0)).label("started_pilots"),
+                func.sum(case((r.stage >= vocabulary.FINISHED, n), else_=0)).label("completed_pilots"))
+         .select_from(Project).outerjoin(r, r.id == latest_report_id(as_of))
+         .where(Project.programme_id == programme_id, Project.pilot.is_(True), Project.registered_on <= as_of,
+                region_filter(Project.county_adcode, region))
+         .group_by(Project.county_adcode))
+    with store.session() as s:
+        rows = s.execute(q).mappings().all()
+    cols = ["reg_pilots", "started_pilots", "completed_pilots"]
+    return pd.DataFrame(rows, columns=["adcode", *cols]).set_index("adcode").fillna(0)
 
 
 # --- summaries ---------------------------------------------------------------------------
@@ -237,6 +259,9 @@ def summary(store: Store, programme_id: int | str, region: str | None = None,
                 explicit[(adcode, metric)] = vals[k]
     targets = _Targets(explicit)
     leaves = rep.leaves() if rep else set()
+    counts_pilots = "pilots" in (prog.metrics or ()) or any(m == "pilots" for _, m in explicit)
+    pilots = pilot_figures(store, prog.id, day, region if region != prog.region_adcode else None) \
+        if counts_pilots else None
 
     def block(r: regions.Region) -> dict:
         sums = _sum_counties(figs, [c.adcode for c in regions.counties_in(r.adcode)])
@@ -254,6 +279,14 @@ def summary(store: Store, programme_id: int | str, region: str | None = None,
                "totals": _totals(sums, targets, r.adcode),
                "source": "both" if has_register and (used or r.adcode in rep.values) else "reported" if used else
                "register" if has_register else "none"}
+        if pilots is not None:
+            inside = [c.adcode for c in regions.counties_in(r.adcode) if c.adcode in pilots.index]
+            got = pilots.loc[inside].sum() if inside else pd.Series(0, index=pilots.columns)
+            t = targets.value(r.adcode, "pilots")
+            out["totals"]["pilots"] = {
+                "target": _num(t), "registered": _num(got["reg_pilots"]), "started": _num(got["started_pilots"]),
+                "completed": _num(got["completed_pilots"]), "start_rate": _rate(got["started_pilots"], t),
+                "completion_rate": _rate(got["completed_pilots"], t)}
         if r.adcode in rep.values:
             own_rep = {k: _num(v) for k, v in rep.values[r.adcode].items()}
             out["reported"] = {"values": own_rep, "texts": rep.texts.get(r.adcode, {}),

@@ -77,3 +77,38 @@ def test_unknown_programme_and_bad_date(demo_store):
         metrics.summary(demo_store, 1, as_of="2021-02-30")
     with pytest.raises(NotFound):
         metrics.summary(demo_store, 1, region="110000")
+
+
+def test_pilots_are_counted_from_the_register_flag_against_the_programmes_target(empty_store):
+    """四川 2020 (seed 002, 川办发 draft §(三)): 4,000 communities, 46万户 and 40 provincial pilots (试点示范).
+
+    A programme that counts 试点 gets a pilots figure: its target, and the register's rows
+    flagged 是否试点 (a 片区 row counts each of its communities), started as of the week.
+    """
+    from lib.access import admin, programmes as progs
+    from lib.access.auth import Actor
+    from lib.uploads import ingest
+    from tests.support.uploads import xlsx
+
+    store = empty_store
+    boss = Actor("admin", "admin")
+    p = progs.create(store, boss, name="四川省2020年城镇老旧小区改造", region="四川省", years="2020",
+                               metrics="communities,households,pilots")
+    for metric, value in (("communities", 4000), ("households", 460_000), ("pilots", 40)):
+        admin.set_target(store, boss, p["id"], "510000", metric, value)
+    data = xlsx([["小区名称", "所属县区", "改造户数（户）", "是否试点", "涉及小区数"],
+                 ["玉双路片区", "锦江区", 1200, "是", 3],
+                 ["水井坊社区", "锦江区", 300, "是", 1],
+                 ["东风路小区", "锦江区", 150, "否", 1],
+                 ["涪城路小区", "涪城区", 220, "是", 1]], sheet="台账")
+    pv = ingest.commit(store, data, "台账.xlsx", p["id"], actor=boss, kind="register", as_of="2020-09-01")
+    assert pv.status == "committed", [e.message for e in pv.errors]
+    data = xlsx([["小区名称", "所属县区", "当前阶段"], ["玉双路片区", "锦江区", "已开工"], ["水井坊社区", "锦江区", "前期"],
+                 ["东风路小区", "锦江区", "已开工"], ["涪城路小区", "涪城区", "完工"]], sheet="进度")
+    pv = ingest.commit(store, data, "周报.xlsx", p["id"], actor=boss, kind="progress", as_of="2020-09-30")
+    assert pv.status == "committed", [e.message for e in pv.errors]
+    s = metrics.summary(store, p["id"], as_of="2020-09-30", by="prefecture")
+    assert s["totals"]["pilots"] == {"target": 40, "registered": 5, "started": 4, "completed": 1,
+                                     "start_rate": 0.1, "completion_rate": 0.025}
+    kids = {c["adcode"]: c["totals"]["pilots"] for c in s["children"]}
+    assert (kids["510100"]["registered"], kids["510700"]["registered"]) == (4, 1)  # 成都, 绵阳
