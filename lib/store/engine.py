@@ -214,6 +214,33 @@ def _bump_version(s: Session) -> None:
         s.add(StoreMeta(key="data_version", value="1"))
 
 
+# Advisory-lock key spaces (PostgreSQL keeps one-bigint and two-int4 keys apart).
+_LOCK_NS = 0x52454E4F << 24  # "RENO": one-bigint keys are this plus a number below 2**24
+
+
+def lock_scope(s: Session, programme_id: int, counties: "list[str] | tuple[str, ...] | None" = None) -> None:
+    """Hold, until the transaction ends, the right to check and write a programme's figures for
+    `counties` (six-digit codes; None or empty: the whole programme).
+
+    SQLite needs nothing: every write began with BEGIN IMMEDIATE and is alone. On PostgreSQL two
+    transactions run side by side, so the one that checks an upload against the store takes
+    transaction-level advisory locks first: a shared lock on the programme and an exclusive one
+    per county (in code order, so two writers never wait on each other in a circle), or an
+    exclusive lock on the whole programme. Statements after it see what the previous holder
+    committed (READ COMMITTED takes a fresh snapshot per statement).
+    """
+    if s.get_bind().dialect.name != "postgresql":
+        return
+    whole = _LOCK_NS + int(programme_id)
+    codes = sorted({str(c) for c in counties or ()})
+    if not codes or not all(c.isdigit() and len(c) == 6 for c in codes):
+        s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": whole})
+        return
+    s.execute(text("SELECT pg_advisory_xact_lock_shared(:k)"), {"k": whole})
+    for c in codes:
+        s.execute(text("SELECT pg_advisory_xact_lock(:p, :c)"), {"p": int(programme_id), "c": int(c)})
+
+
 def audit(s: Session, actor: str, action: str, entity: str, entity_id=None, *, programme_id=None,
           before=None, after=None, detail: str | None = None) -> None:
     """Record a write in the audit log, inside the writer's transaction."""
@@ -348,4 +375,4 @@ def forget_stores() -> None:
         _stores.clear()
 
 
-__all__ = ["Store", "open_store", "audit", "forget_stores", "OperationalError"]
+__all__ = ["Store", "open_store", "audit", "lock_scope", "forget_stores", "OperationalError"]

@@ -5,9 +5,11 @@
     rollback(store, upload_id, actor=...)                -> the upload's effect undone, audited
 
 The checks themselves are lib.uploads.checks. `commit` re-runs every check
-inside the write transaction (SQLite: BEGIN IMMEDIATE; PostgreSQL: the same
-transaction), so two counties uploading at once both land and a check never
-passes on figures that changed meanwhile.
+inside the write transaction, under a lock on what it checks (SQLite: BEGIN
+IMMEDIATE; PostgreSQL: an advisory lock per programme and county, see
+lib.store.engine.lock_scope), so two counties uploading at once both land, two
+clerks confirming the same county's week are checked one after the other, and
+a check never passes on figures that changed meanwhile.
 A file with any error changes nothing. The raw file is kept with its sha256;
 the same content uploaded again (for the same report date) is "unchanged", and
 `check` says so already, before anyone is asked to confirm; so does a file
@@ -26,6 +28,8 @@ from collections import defaultdict
 from datetime import date, datetime
 
 from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from lib.access import auth
 from lib.access.auth import Actor
@@ -34,7 +38,7 @@ from lib.domain import regions
 from lib.domain.errors import NotFound, UserError
 from lib.figures import rollups
 from lib.figures.metrics import get_programme, parse_date
-from lib.store.engine import Abort, Store, audit
+from lib.store.engine import Abort, Store, audit, lock_scope
 from lib.store.models import Programme, ProgressReport, Project, ProjectRevision, StoreMeta, Upload, UploadBlob, utcnow
 from lib.uploads.checks import CHANGE_ORDER, HIDDEN, REGISTER_UPDATABLE, Preview, issue_dict, validate
 from lib.uploads.reader import Issue, ReadResult, read_workbook
@@ -97,6 +101,12 @@ def commit(store: Store, data: bytes, filename: str, programme: int | str, *, ac
             return pv
 
     with store.write() as s:
+        # What the checks read stays as read until this commits: SQLite began with BEGIN IMMEDIATE;
+        # PostgreSQL takes the programme's and county's advisory lock. Then the file is looked up
+        # again, so the same file sent twice at once is stored once.
+        lock_scope(s, prog.id, _lock_counties(county))
+        if _already(s, prog, pv, read, _as_date(as_of)):
+            raise Abort
         if preview is None or _version(s) != preview._version:
             if preview is not None:  # someone wrote meanwhile: check again from scratch
                 pv, read = _read(store, prog, data, filename, kind, max_bytes, max_rows)
@@ -114,9 +124,10 @@ def commit(store: Store, data: bytes, filename: str, programme: int | str, *, ac
                     summary={"changes": pv.changed_rows, "change_counts": pv.change_counts,
                              "counties": pv.counties})
         s.add(up)
-        if s.get(UploadBlob, pv.sha256) is None:
-            s.add(UploadBlob(sha256=pv.sha256, content=data))
         s.flush()
+        # The same bytes may be stored meanwhile for another programme or date (not under this lock).
+        s.execute(_insert(s)(UploadBlob).values(sha256=pv.sha256, content=data)
+                  .on_conflict_do_nothing(index_elements=["sha256"]))
         # the first week the upload touches: its reports' week, or the earliest registration of a
         # community it adds or changes (a household count changed counts from then on)
         first = min([r["report_date"] for r in pv._reports] + [r["_since"] for r in pv._register if r.get("_since")],
@@ -143,6 +154,9 @@ def rollback(store: Store, upload_id: int, *, actor=None) -> dict:
         up = s.get(Upload, int(upload_id))
         if up is None:
             raise NotFound(f"找不到第 {upload_id} 号上传批次。", f"No upload {upload_id}.")
+        # an upload's programme and counties never change: lock them, then read its status afresh
+        lock_scope(s, up.programme_id, _lock_counties(*((up.summary or {}).get("counties") or [None])))
+        s.refresh(up)
         if up.status != "committed":
             raise UserError(f"第 {upload_id} 号上传批次已于 {up.rolled_back_at:%Y-%m-%d %H:%M} 回退，不能重复回退。",
                             f"Upload {upload_id} was already rolled back.")
@@ -315,6 +329,25 @@ def _already(s, prog: Programme, pv: Preview, read: ReadResult, as_of: date | No
     when = f"（填报日期 {dup.as_of}）" if dup.as_of else ""
     pv.notes.append(f"该文件（内容完全相同）已于第 {dup.id} 号上传批次{when}导入，无需再次导入，本次不做任何修改。")
     return True
+
+
+def _lock_counties(*codes: str | None) -> list[str] | None:
+    """The counties an upload's lock covers: the given county-level codes, or None (the whole
+    programme) when any is missing or wider than a county (a prefecture's file)."""
+    out = []
+    for c in codes:
+        try:
+            r = regions.get(str(c)) if c else None
+        except NotFound:
+            r = None
+        if r is None or not r.is_county:
+            return None
+        out.append(r.adcode)
+    return out or None
+
+
+def _insert(s):
+    return (pg_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert)
 
 
 def _version(s) -> int:
