@@ -11,6 +11,11 @@ follow-up actions (督办事项) still open (`actions`).
 
 `dispatch_xlsx` and `dispatch_docx` write the same pack as a workbook and as a
 print-ready Word document.
+
+The pack opens on the week that has closed (`asof.default_as_of`). A pack asked for a
+week still in progress (`asof.WeekReporting`: fewer than the programme's share of
+reporters, or its deadline not yet past) names nobody as not reported: it says
+"填报进行中：1/45" instead, and the counties still to report read 待报.
 """
 
 from __future__ import annotations
@@ -23,7 +28,9 @@ from openpyxl.utils import get_column_letter
 from sqlalchemy import select
 
 from lib.review import actions
+from lib.figures import asof
 from lib.figures import discipline
+from lib.domain import clock
 from lib.domain import vocabulary
 from lib.office import fmt
 from lib.figures import metrics
@@ -37,6 +44,8 @@ from lib.access import auth
 from lib.access.auth import Actor
 
 STALL_WEEKS = 2  # "no movement for two or more weeks"
+PENDING_ZH = "待报"  # a county yet to report in a week still in progress (not "未报送")
+REPORTED_ZH = "已报送"  # reported in a week still in progress (on time or late is judged once it closes)
 
 
 # --- the pack ------------------------------------------------------------------------------
@@ -153,12 +162,16 @@ def open_problems(store: Store, programme_id: int, week: date, region: str | Non
     return df[["prefecture", "county", "name", "stage", "report_date", "problems"]].reset_index(drop=True)
 
 
-def weekly_dispatch(store: Store, programme_id: int | str, week: str | date, *, region: str | None = None,
-                    viewer: Actor) -> dict:
-    """The 周调度 pack for the reporting week `week` ('2021-W24' or a date in the week)."""
+def weekly_dispatch(store: Store, programme_id: int | str, week: str | date | None = None, *,
+                    region: str | None = None, viewer: Actor) -> dict:
+    """The 周调度 pack for the reporting week `week` ('2021-W24' or a date in the week; default: the
+    week that has closed)."""
     public = not auth.sees_internal(viewer)
     prog = metrics.get_programme(store, programme_id)
-    wk = discipline.parse_week(week, prog)
+    wk = discipline.parse_week(week or asof.default_as_of(store, prog), prog)
+    status = asof.week_reporting(store, prog, wk)
+    # names only once the week has closed and its deadline has passed
+    final = asof.is_closed(store, prog, wk) and asof.week_deadline(prog, wk) < clock.now().replace(tzinfo=None)
     region = region or prog.region_adcode
     counties = county_table(store, prog.id, wk, region)
     prev = counties.attrs.get("prev_week") if not counties.empty else None
@@ -167,6 +180,9 @@ def weekly_dispatch(store: Store, programme_id: int | str, week: str | date, *, 
         prev = earlier[-1] if earlier else None
     lists = rankings.pace_lists(store, prog.id, region, wk, by="county")
     reporting = discipline.week_status(store, prog.id, wk, region=region)
+    if not final:  # nobody is late or missing in a week still in progress: reported, or still to report
+        reporting = reporting.assign(status_zh=reporting["status"].map(
+            lambda v: PENDING_ZH if v == "missing" else REPORTED_ZH))
     pack = {
         "programme": prog.id, "programme_name": prog.name, "demo": prog.is_demo,
         "region": region, "region_name": regions.get(region).name,
@@ -178,8 +194,10 @@ def weekly_dispatch(store: Store, programme_id: int | str, week: str | date, *, 
         "behind": lists["behind"],
         "no_movement_counties": lists["no_movement"],
         "stalled_communities": stalled_communities(store, prog.id, wk, region=region),
-        "not_reported": reporting[reporting["status"] != "on_time"].reset_index(drop=True),
+        "not_reported": (reporting[reporting["status"] != "on_time"] if final else reporting.iloc[0:0])
+        .reset_index(drop=True),
         "reporting": reporting,
+        "closed": final, "week_reporting": status, "in_progress": asof.in_progress(store, prog),
         "problems": None if public else open_problems(store, prog.id, wk, region, viewer=viewer),
         # follow-up actions name who is responsible: internal
         "actions": None if public else actions.list_open(store, prog.id, wk),
@@ -295,6 +313,8 @@ def dispatch_docx(pack: dict) -> bytes:
     doc.subtitle(d, f"（{wk:%Y年%-m月%-d日}，第{int(pack['week'][-2:])}周）")
     if pack["demo"]:
         doc.note(d, "说明：本材料所用台账与进度为系统生成的演示数据。")
+    if not pack["closed"] and pack["week_reporting"]:
+        doc.note(d, f"说明：本周填报尚未截止（{pack['week_reporting'].text('zh')}），以下为已报送的数据。")
     h = pack["headline"]
     hh, c = h["households"], h["communities"]
     n = doc.Numbering()
@@ -310,7 +330,8 @@ def dispatch_docx(pack: dict) -> bytes:
     if not cs.empty:
         doc.para(d, f"按户数开工率排序如下，序时进度为{fmt.pct(h['expected_share'])}。")
         short = cs.assign(进度评价=cs["进度评价"].map({b.zh: b.zh_short for b in vocabulary.BANDS}),
-                          本周报送=cs["本周报送"].map({"按时报送": "按时", "逾期报送": "逾期", "未报送": "未报"}))
+                          本周报送=cs["本周报送"].map({"按时报送": "按时", "逾期报送": "逾期", "未报送": "未报",
+                                                  PENDING_ZH: PENDING_ZH, REPORTED_ZH: "已报"}).fillna("—"))
         cols = ["排名", "市（州）", "县（市、区）", "目标户数（户）", "已开工户数（户）", "本周新开工（户）", "户数开工率",
                 "进度评价", "本周报送"]
         doc.table(d, short[cols], widths=[1.0, 1.6, 3.2, 1.7, 1.7, 1.7, 1.6, 1.5, 1.5])
@@ -338,7 +359,11 @@ def dispatch_docx(pack: dict) -> bytes:
             doc.table(d, by, widths=[3.0, 4.6, 4.0, 4.0])
     doc.heading2(d, n.next2("本周未按时报送的县（市、区）"))
     rs = reporting_sheet(pack)
-    if rs.empty:
+    if not pack["closed"]:
+        st = pack["week_reporting"]
+        doc.para(d, f"本周填报尚未截止（{st.text('zh') if st else '填报进行中'}），未按时报送的名单待截止后确定"
+                    f"（报送时限：{pack['calendar']}）。")
+    elif rs.empty:
         doc.para(d, f"各县（市、区）均已按时报送（报送时限：{pack['calendar']}）。")
     else:
         doc.para(d, f"报送时限为{pack['calendar']}。")
@@ -355,6 +380,13 @@ def dispatch_docx(pack: dict) -> bytes:
                        ["编号", "提出周次", "督办事项", "地区", "责任人（单位）", "办结时限", "状态"],
                        [1.1, 2.0, 5.0, 2.2, 2.3, 2.0, 1.6], empty="暂无督办事项。")
     return doc.to_bytes(d)
+
+
+def dispatch_filename(pack: dict, suffix: str = ".docx") -> str:
+    """The file name as offices exchange it: '青海省城镇老旧小区改造工作周调度会议材料（2021年第24周）.docx'."""
+    wk = pack["reporting_day"]
+    return (f"{pack['region_name']}城镇老旧小区改造工作周调度会议材料"
+            f"（{wk.isocalendar()[0]}年第{wk.isocalendar()[1]}周）{suffix}")
 
 
 def _table_section(d, heading: str, df: pd.DataFrame, cols: list[str], widths: list[float], *, empty: str,
