@@ -27,7 +27,14 @@ def test_bulletin_june_figures_tables_and_lists(demo_store):
     assert b["cutoff"] == JUNE_CUTOFF
     data = bulletin.bulletin_docx(demo_store, 1, "2021-06", charts=False, viewer=Actor.system())
     text, tables = docx_text(data)
-    assert text.replace("\n", "").startswith("关于2021年6月份全省城镇老旧小区改造工作进展情况的通报")
+    lines = [x for x in text.split("\n") if x.strip()]
+    # 红头: the issuing office's mark, the number to be filled in, then the title and 主送
+    assert lines[:2] == ["青海省住房和城乡建设厅文件", "青建〔2021〕　号"]
+    assert "".join(lines[2:4]) == "关于2021年6月份全省城镇老旧小区改造工作进展情况的通报"
+    assert lines[4] == "各市（州）住房和城乡建设局："
+    assert lines[-4:] == ["青海省住房和城乡建设厅", "2021年7月1日", "抄送：青海省人民政府办公厅，各市（州）人民政府。",
+                          "青海省住房和城乡建设厅办公室\t2021年7月1日印发"]
+    assert bulletin.bulletin_filename(b) == "关于2021年6月份全省城镇老旧小区改造工作进展情况的通报.docx"
     assert "截至2021年6月25日" in text
     for head in ("一、总体进展情况", "二、各地进展情况", "（一）各市（州）进展情况", "（二）各县（市、区）进展情况",
                  "三、通报表扬", "四、进展缓慢的地区", "下一步工作要求"):
@@ -47,7 +54,8 @@ def test_bulletin_june_figures_tables_and_lists(demo_store):
     rk = rankings.ranking(demo_store, 1, as_of=JUNE_CUTOFF, by="county")
     names = [r.cells[2].text for r in county.rows[1:]]
     assert names == list(rk["name"])
-    assert [int(r.cells[4].text) for r in county.rows[1:]] == [int(v) for v in rk["started"]]
+    assert [int(r.cells[4].text.replace(",", "")) for r in county.rows[1:]] == [int(v) for v in rk["started"]]
+    assert [r.cells[3].text for r in county.rows[1:]] == [f"{int(v):,}" for v in rk["target"]]  # 1,295
     # praised: ahead of pace and in the top 5; named: behind by the stated rule
     bands = rk.set_index("name")
     praised = [r["name"] for _, r in b["praised"].iterrows()]
@@ -96,3 +104,66 @@ def test_bulletin_month_without_reports(demo_store):
         bulletin.monthly_bulletin(demo_store, 1, "2021-02", viewer=Actor.system())
     with pytest.raises(UserError, match="YYYY-MM"):
         bulletin.monthly_bulletin(demo_store, 1, "六月", viewer=Actor.system())
+
+
+def test_document_number_and_copies_are_editable(fresh_demo_store):
+    store = fresh_demo_store
+    bulletin.save_text(store, 1, "2021-06", "doc_number", "青建城〔2021〕86号", actor=LEADER)
+    bulletin.save_text(store, 1, "2021-06", "cc", "住房和城乡建设部城市建设司，省人民政府办公厅", actor=LEADER)
+    text, _ = docx_text(bulletin.bulletin_docx(store, 1, "2021-06", charts=False, viewer=Actor.system()))
+    assert "青建城〔2021〕86号" in text and "抄送：住房和城乡建设部城市建设司，省人民政府办公厅。" in text
+    once, _ = docx_text(bulletin.bulletin_docx(store, 1, "2021-06", charts=False, viewer=Actor.system(),
+                                               overrides={"doc_number": "青建城〔2021〕87号"}))
+    assert "青建城〔2021〕87号" in once and "86号" not in once
+
+
+def test_praise_lists_no_more_than_the_rule_says(demo_store):
+    # at the end of November 40 counties stand at 100% (all tied first): "前5位" names five
+    rk = rankings.ranking(demo_store, 1, as_of=date(2021, 11, 26), by="county")
+    assert ((rk["band"] == "ahead") & (rk["rank"] <= 5)).sum() > 5
+    b = bulletin.monthly_bulletin(demo_store, 1, "2021-11", viewer=Actor.system())
+    praised = list(b["praised"]["name"])
+    assert len(praised) == 5 and all(rk.set_index("name").at[n, "band"] == "ahead" for n in praised)
+    done = list(b["praised"]["completion_rate"])
+    assert done == sorted(done, reverse=True)  # ties at 100% broken by completion
+    para = bulletin.praise_paragraph(b)
+    assert para.count("（") == 5 and "前5位" in para
+
+
+def test_one_early_upload_leaves_the_bulletin_on_the_closed_month(fresh_demo_store):
+    from tests.review.early_upload import COUNTIES, upload_week_early
+
+    store = fresh_demo_store
+    upload_week_early(store)
+    assert bulletin.default_month(store, 1) == "2021-11"
+    b = bulletin.monthly_bulletin(store, 1, viewer=Actor.system())
+    assert (b["month"], b["cutoff"]) == ("2021-11", date(2021, 11, 26))
+    assert b["in_progress"].text() == f"填报进行中：1/{COUNTIES}"
+    assert len(b["praised"]) <= b["rule"].top_n
+    assert "城东区" not in [r["name"] for _, r in b["late_reporting"].iterrows()]
+    with pytest.raises(UserError, match=f"尚未截止.*1/{COUNTIES}.*2021年11月"):
+        bulletin.monthly_bulletin(store, 1, "2021-12", viewer=Actor.system())
+    info = bulletin.bulletin_json(store, 1, viewer=Actor.system())
+    assert info["file_name"] == "关于2021年11月份全省城镇老旧小区改造工作进展情况的通报.docx"
+    assert info["in_progress"]["reported"] == 1 and len(info["praised"]) == 5
+
+
+def test_scope_words_follow_the_programmes_level():
+    assert bulletin.scope_word("630000") == "全省" and bulletin.scope_word("632800") == "全州"
+    assert bulletin.scope_word("341300") == "全市" and bulletin.scope_word("331121") == "全县"
+    assert bulletin.scope_word("371503") == "全区"
+    assert bulletin.issuer_default("341300") == "宿州市住房和城乡建设局"
+
+
+def test_the_charts_keep_their_labels_apart(demo_store):
+    b = bulletin.monthly_bulletin(demo_store, 1, "2021-06", viewer=Actor.system())
+    figs = dict(bulletin.chart_figures(demo_store, b))
+    bars = figs["各市（州）户数开工率与序时进度"]
+    # no value label inside the plot, where the pace line runs: each rate sits under its name on the axis
+    assert all(getattr(t, "text", None) is None for t in bars.data)
+    assert all(f"{v * 100 + 1e-9:.1f}%" in x for x, v in zip(bars.data[0].x, b["prefectures"]["rate"]))
+    (pace,) = bars.layout.annotations
+    assert pace.xref == "paper" and pace.x >= 1 and pace.xanchor == "left"  # in the right margin
+    assert bars.layout.yaxis.range[1] == 100  # no prefecture above 100%: the axis ends there
+    weekly = figs["全省累计开工、完工户数与序时进度"]
+    assert weekly.layout.legend.y >= 1 and weekly.layout.legend.yanchor == "bottom"

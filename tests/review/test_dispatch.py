@@ -46,3 +46,21 @@ def test_dispatch_pack_w24(fresh_demo_store):
     assert "存在问题" not in wb.sheetnames
     text, _ = docx_text(dispatch.dispatch_docx(public))
     assert "存在问题" not in text and not any(p in text for p in ("配套资金未及时到位", "施工图专家论证"))
+
+
+def test_one_early_upload_leaves_the_pack_on_the_closed_week(fresh_demo_store):
+    from tests.review.early_upload import CLOSED, COUNTIES, upload_week_early
+
+    store = fresh_demo_store
+    upload_week_early(store)
+    pack = dispatch.weekly_dispatch(store, 1, viewer=Actor.system())
+    assert (pack["reporting_day"], pack["closed"]) == (CLOSED, True)
+    assert pack["in_progress"].text() == f"填报进行中：1/{COUNTIES}"
+    early = dispatch.weekly_dispatch(store, 1, "2021-W48", viewer=Actor.system())
+    assert early["closed"] is False and early["not_reported"].empty  # nobody named for a week in progress
+    assert set(early["reporting"]["status_zh"]) == {"待报", "已报送"}
+    text, tables = docx_text(dispatch.dispatch_docx(early))
+    assert f"填报进行中：1/{COUNTIES}" in text and "未按时报送的名单待截止后确定" in text
+    status = [r.cells[-1].text for r in tables[0].rows[1:]]
+    assert status.count("已报") == 1 and status.count("待报") == COUNTIES - 1 and "未报" not in status
+    assert dispatch.dispatch_filename(pack) == "青海省城镇老旧小区改造工作周调度会议材料（2021年第47周）.docx"
