@@ -26,7 +26,7 @@ from lib.domain import regions
 from lib.domain.errors import NotFound, PermissionDenied, UserError
 from lib.domain.text import Text
 from lib.store.models import User as UserRow, utcnow
-from lib.store.engine import Store, audit
+from lib.store.engine import Abort, Store, audit
 
 ROLES: dict[str, Text] = {
     "admin": Text("管理员", "administrator"),
@@ -393,24 +393,31 @@ def authenticate(store: Store, username: str, password: str, *, ttl_minutes: int
     if len(password) > MAX_PASSWORD_LENGTH:
         password = password[:MAX_PASSWORD_LENGTH + 1]  # never hash megabytes; it cannot match anyway
     with store.session() as s:
-        u = s.scalar(select(UserRow).where(UserRow.username == name)) if name else None
-    if u is None:
+        uid = s.scalar(select(UserRow.id).where(UserRow.username == name)) if name else None
+    if uid is None:
         _verify(None, password)  # same time as a real check
         raise bad
-    if u.locked_until is not None and u.locked_until > now:
-        minutes = max(1, math.ceil((u.locked_until - now).total_seconds() / 60))
-        raise PermissionDenied(f"账号“{u.username}”因连续 {MAX_FAILED_ATTEMPTS} 次登录失败已被锁定，请 {minutes} 分钟后再试，"
-                               "或请管理员解锁。", f"Account locked; try again in {minutes} min.")
-    ok = _verify(u.password_hash, password)
+    # Lock, password and counter in one write transaction holding the account row (SELECT … FOR
+    # UPDATE on PostgreSQL; SQLite's write began with BEGIN IMMEDIATE): parallel guesses queue
+    # here, each sees the count the previous one left, and none is checked once the lock is on.
+    locked = signed_in = None
+    active = ok = False
     with store.write() as s:
-        row = s.get(UserRow, u.id)
+        row = s.scalar(select(UserRow).where(UserRow.id == uid).with_for_update())
+        if row is None:  # deleted meanwhile
+            raise Abort
+        active, who = row.active, row.username
+        if row.locked_until is not None and row.locked_until > now:
+            locked = max(1, math.ceil((row.locked_until - now).total_seconds() / 60))
+            raise Abort
+        ok = _verify(row.password_hash, password)
         if ok and row.active:
             row.failed_attempts = 0
             row.locked_until = None
             row.last_login_at = now
             audit(s, row.username, "user.login", "app_user", row.username)
-            return _actor_from_row(store, row, ttl_minutes, "password")
-        if not row.active:
+            signed_in = _actor_from_row(store, row, ttl_minutes, "password")
+        elif not row.active:
             audit(s, row.username, "user.login_refused", "app_user", row.username, detail="disabled")
         else:
             if row.locked_until is not None and row.locked_until <= now:
@@ -422,8 +429,13 @@ def authenticate(store: Store, username: str, password: str, *, ttl_minutes: int
                 row.locked_until = now + LOCKOUT
                 detail += f", locked_until={row.locked_until.isoformat(timespec='seconds')}"
             audit(s, row.username, "user.login_failed", "app_user", row.username, detail=detail)
-    if not u.active and ok:
-        raise PermissionDenied(f"账号“{u.username}”已停用，请联系管理员。", "This account is disabled.")
+    if signed_in is not None:
+        return signed_in
+    if locked is not None:
+        raise PermissionDenied(f"账号“{who}”因连续 {MAX_FAILED_ATTEMPTS} 次登录失败已被锁定，请 {locked} 分钟后再试，"
+                               "或请管理员解锁。", f"Account locked; try again in {locked} min.")
+    if not active and ok:
+        raise PermissionDenied(f"账号“{who}”已停用，请联系管理员。", "This account is disabled.")
     raise bad
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 import pytest
@@ -209,3 +210,72 @@ def test_oidc_identity_maps_to_an_account_by_email(empty_store):
     assert auth.actor_for_identity(empty_store, ["stranger@x.cn", None]) is None
     with pytest.raises(UserError):  # no password set: password sign-in never succeeds
         auth.authenticate(empty_store, "li@zjj.gov.cn", "")
+
+
+# --- parallel guesses (issue 13, defect 4) -------------------------------------------------------
+
+def _guess_in_parallel(store, guesses: list[str], monkeypatch) -> tuple[int, list]:
+    """Every guess in its own thread at the same moment; (passwords checked against the account's
+    hash, the outcome of each guess)."""
+    checked = []
+    real = auth._verify
+
+    def counting(password_hash, password):
+        if password_hash is not None:
+            checked.append(password)
+        return real(password_hash, password)
+
+    monkeypatch.setattr(auth, "_verify", counting)
+    start = threading.Barrier(len(guesses))
+    outcomes: list = [None] * len(guesses)
+
+    def go(i, pw):
+        start.wait()
+        try:
+            outcomes[i] = auth.authenticate(store, "cd_clerk", pw)
+        except Exception as e:  # noqa: BLE001 - the outcome under test
+            outcomes[i] = e
+
+    threads = [threading.Thread(target=go, args=(i, g)) for i, g in enumerate(guesses)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=300)
+    monkeypatch.setattr(auth, "_verify", real)
+    return len(checked), outcomes
+
+
+def _counters(store) -> tuple[int, int]:
+    with store.session() as s:
+        u = s.scalar(select(User).where(User.username == "cd_clerk"))
+        fails = s.scalar(select(func.count()).select_from(AuditLog).where(AuditLog.action == "user.login_failed"))
+    return u.failed_attempts, fails
+
+
+def test_twenty_parallel_guesses_check_no_more_than_the_limit(empty_store, monkeypatch):
+    """Before: the lock was read before the password and outside the write; all 20 parallel
+    guesses were checked (9 of 5 on SQLite) and the right password then signed in."""
+    auth.create_user(empty_store, SYSTEM, "cd_clerk", "district", "correct horse", scope_adcode=CD)
+    checked, outcomes = _guess_in_parallel(empty_store, [f"guess {i:02d}" for i in range(20)], monkeypatch)
+    # one after the other: exactly the limit checked, the rest refused by the lock unchecked
+    assert checked == auth.MAX_FAILED_ATTEMPTS, f"{checked} of 20 guesses checked, limit {auth.MAX_FAILED_ATTEMPTS}"
+    assert all(isinstance(o, UserError) for o in outcomes)
+    assert sum(isinstance(o, PermissionDenied) and "锁定" in str(o) for o in outcomes) == 20 - checked
+    assert _counters(empty_store) == (checked, checked)
+    with pytest.raises(PermissionDenied, match="已被锁定"):
+        auth.authenticate(empty_store, "cd_clerk", "correct horse")
+
+
+def test_parallel_failures_are_all_counted(empty_store, monkeypatch):
+    """Before: on PostgreSQL the counter was read and written back, 40 failures recorded as 21."""
+    monkeypatch.setattr(auth, "MAX_FAILED_ATTEMPTS", 100)
+    auth.create_user(empty_store, SYSTEM, "cd_clerk", "district", "correct horse", scope_adcode=CD)
+    checked, outcomes = _guess_in_parallel(empty_store, [f"guess {i:02d}" for i in range(40)], monkeypatch)
+    assert checked == 40 and all(type(o) is UserError for o in outcomes)
+    assert _counters(empty_store) == (40, 40)
+    # the right password among wrong ones: it signs in, and the counter starts afresh from there
+    checked, outcomes = _guess_in_parallel(empty_store, ["correct horse"] + [f"again {i}" for i in range(9)],
+                                           monkeypatch)
+    assert sum(isinstance(o, Actor) for o in outcomes) == 1
+    failed_after_success = _counters(empty_store)[0]
+    assert 0 <= failed_after_success <= 9
