@@ -1,4 +1,8 @@
-"""The data version (what every page cache is keyed on) counts every committed write, even concurrent ones."""
+"""The data version (what every page cache is keyed on) counts every committed write, even concurrent ones.
+
+Issue 13: read and written back as a literal, 400 concurrent writes on PostgreSQL made 298 bumps;
+incremented by the database (UPDATE … SET value = value + 1) they make 400 on both stores.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ import threading
 from lib.store.engine import Abort
 
 WRITERS = 8
-EACH = 25
+EACH = 50  # 400 writes, as in the issue
 
 
 def test_concurrent_writes_each_move_the_version(fresh_demo_store):
