@@ -83,20 +83,39 @@ c[2].metric(t("kpi.start_rate", L), fmt.pct(m["start_rate"]),
             delta=None if m["start_rate"] is None or not weeks else
             t("overview.vs_pace", L, points=(m["start_rate"] - s["expected_share"]) * 100),
             help=f"{t('kpi.expected', L)} {fmt.pct(s['expected_share'])}")
-c[3].metric(label("kpi.completed"), fmt.count(m["completed"], unit, L), delta=delta_count("completed", m, pm),
-            help=fmt.exact(m["completed"]))
-c[4].metric(t("kpi.completion_rate", L), fmt.pct(m["completion_rate"]))
+says_completed = s["source"] != "reported" or any(
+    k.startswith("completed_") for b in [s, *s["children"]] for k in b.get("reported", {}).get("values", {}))
+if says_completed:
+    c[3].metric(label("kpi.completed"), fmt.count(m["completed"], unit, L), delta=delta_count("completed", m, pm),
+                help=fmt.exact(m["completed"]))
+    c[4].metric(t("kpi.completion_rate", L), fmt.pct(m["completion_rate"]))
+else:  # a totals table that states no completions: a dash, not 0
+    c[3].metric(label("kpi.completed"), "—")
+    c[4].metric(t("kpi.completion_rate", L), "—")
 
 c = st.columns(5)
-c[0].metric(label("kpi.registered"), fmt.count(m["registered"], unit, L), help=fmt.exact(m["registered"]))
+only_reported = s["source"] == "reported"  # a totals table, no register: no 纳入台账 / 本周填报 of communities
+if only_reported:
+    n_rep = sum(1 for k in s["children"] if k["source"] in ("reported", "both"))
+    c[0].metric(t("kpi.reporting_regions", L), f"{n_rep} / {len(s['children'])}" if s["children"] else "—",
+                help=t("reported.headline_reported", L, date=s.get("reported", {}).get("date", s["as_of"])))
+else:
+    c[0].metric(label("kpi.registered"), fmt.count(m["registered"], unit, L), help=fmt.exact(m["registered"]))
 c[1].metric(t("kpi.invested", L), fmt.money_wan(inv["invested"], L), delta=delta_money("invested"),
             help=t("figure.exact_wan", L, n=fmt.exact(inv["invested"])))
-c[2].metric(t("kpi.paid", L), fmt.money_wan(inv["paid"], L), delta=delta_money("paid"),
-            help=t("figure.exact_wan", L, n=fmt.exact(inv["paid"])))
-c[3].metric(t("kpi.pay_rate", L), fmt.pct(inv["pay_rate"]))
-c[4].metric(t("kpi.reported", L),
-            f"{fmt.exact(tot['reported_this_week'])} / {fmt.exact(tot['communities']['registered'])}",
-            help=t("dash.partial_reports", L, n=tot["reported_this_week"], total=tot["communities"]["registered"]))
+if only_reported:  # totals tables state no payments
+    c[2].metric(t("kpi.paid", L), "—")
+    c[3].metric(t("kpi.pay_rate", L), "—")
+else:
+    c[2].metric(t("kpi.paid", L), fmt.money_wan(inv["paid"], L), delta=delta_money("paid"),
+                help=t("figure.exact_wan", L, n=fmt.exact(inv["paid"])))
+    c[3].metric(t("kpi.pay_rate", L), fmt.pct(inv["pay_rate"]))
+if only_reported:
+    c[4].metric(t("reported.col.date", L), s.get("reported", {}).get("date", s["as_of"]))
+else:
+    c[4].metric(t("kpi.reported", L),
+                f"{fmt.exact(tot['reported_this_week'])} / {fmt.exact(tot['communities']['registered'])}",
+                help=t("dash.partial_reports", L, n=tot["reported_this_week"], total=tot["communities"]["registered"]))
 if prev is None and weeks:
     st.caption(t("dash.no_prev", L))
 if "pilots" in tot:  # a programme that counts 试点 (e.g. Sichuan's 40 provincial pilots)

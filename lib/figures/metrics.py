@@ -70,6 +70,31 @@ def list_programmes(store: Store) -> list[dict]:
     return sorted(out, key=lambda d: (d["status"] == "archived", d["id"]))
 
 
+def main_metric(store: Store, programme_id: int) -> str:
+    """The metric a programme's screens open on: households, unless it has no household figure at all.
+
+    Hunan's table of 市州 reports communities only (计划完成数, 累计开工数): opened on households it
+    would show a dash and 0户. Any household target, reported household figure or register
+    households keeps households.
+    """
+    with store.session() as s:
+        if s.scalar(select(func.count()).select_from(Target).where(
+                Target.programme_id == programme_id, Target.metric == "households")):
+            return "households"
+        if s.scalar(select(func.count()).select_from(AggregateReport).where(
+                AggregateReport.programme_id == programme_id, AggregateReport.active.is_(True),
+                AggregateReport.metric.like("%households"))):
+            return "households"
+        if s.scalar(select(func.coalesce(func.sum(Project.households), 0)).where(Project.programme_id == programme_id)):
+            return "households"
+        has_communities = s.scalar(select(func.count()).select_from(Target).where(
+            Target.programme_id == programme_id, Target.metric == "communities")) or s.scalar(
+            select(func.count()).select_from(AggregateReport).where(
+                AggregateReport.programme_id == programme_id, AggregateReport.active.is_(True),
+                AggregateReport.metric.like("%communities")))
+    return "communities" if has_communities else "households"
+
+
 def report_dates(store: Store, programme_id: int) -> list[date]:
     """Every date for which the programme has active reports (per community or per region), oldest first."""
     with store.session() as s:

@@ -14,7 +14,7 @@ from lib.domain.text import LANGS
 from lib.present.i18n import t, week_label
 from pages._ui import entry, widgets
 from pages._ui.session import current_actor
-from pages._ui.store import lang, programmes, report_dates, settings
+from pages._ui.store import lang, main_metric, programmes, report_dates, settings
 
 __all__ = ["Filters", "sidebar_filters", "drill_to", "url_value", "week_label"]
 
@@ -70,7 +70,7 @@ def _week_from_url(raw: str | None, options: list) -> str | None:
     if not raw:
         return None
     text = raw.upper().split("-W")[-1].removeprefix("W").split("（")[0].strip()
-    if not text.isdigit():
+    if not (text.isascii() and text.isdigit() and len(text) <= 2):  # "²" is a digit int() refuses
         return None
     year = raw.split("-W")[0] if "-W" in raw.upper() else None
     for iso in options:
@@ -78,6 +78,26 @@ def _week_from_url(raw: str | None, options: list) -> str | None:
         if w == int(text) and (year is None or str(y) == year):
             return iso
     return None
+
+
+# URL parameters read as a row id by a screen (community.py reads ?c=): anything but a small
+# whole number in ASCII digits is dropped before the screen sees it ("²" and "１２３" are digits to
+# str.isdigit; 10**20 overflows SQLite's INTEGER).
+ID_PARAMS = ("c",)
+MAX_ID = 2 ** 31 - 1
+
+
+def _drop_bad_ids() -> None:
+    for key in ID_PARAMS:
+        raw = url_value(key)
+        if raw is None:
+            continue
+        text = str(raw).strip()
+        if not (text.isascii() and text.isdigit() and len(text) <= 10 and 0 < int(text) <= MAX_ID):
+            try:
+                del st.query_params[key]
+            except Exception:  # noqa: BLE001 - gone already
+                pass
 
 
 def _toggle(label: str, key: str) -> bool:
@@ -108,6 +128,7 @@ def sidebar_filters(*, need_programme: bool = True) -> Filters:
     administrator sets one up and stops; sign-in and administration carry on.
     """
     entry.enter()
+    _drop_bad_ids()
     cfg = settings()
     with st.sidebar:
         L = _bound(st.segmented_control, t("filter.language", lang()), list(LANGS), "lang",
@@ -143,9 +164,14 @@ def sidebar_filters(*, need_programme: bool = True) -> Filters:
                        format_func=lambda d: week_label(d, L)) if weeks else None
         if not weeks:
             st.caption(t("dash.no_weeks", L))
+        opens_on = main_metric(int(pid))  # a table of communities only opens on communities
+        if st.session_state.get("_metric_default", opens_on) != opens_on \
+                and st.session_state.get("_keep_metric") == st.session_state["_metric_default"]:
+            st.session_state["_keep_metric"] = opens_on  # the data changed what it counts; nobody chose the old
+        st.session_state["_metric_default"] = opens_on
         metric = _bound(st.segmented_control, t("filter.metric", L), ["households", "communities"], "metric",
-                        default="households", required=True,
-                        format_func=lambda m: t(f"metric.{m}", L)) or "households"
+                        default=opens_on, required=True,
+                        format_func=lambda m: t(f"metric.{m}", L)) or opens_on
         stat = _bound(st.segmented_control, t("filter.stat", L), ["start_rate", "completion_rate"], "stat",
                       default="start_rate", required=True,
                       format_func=lambda v: t(f"filter.stat.{v}", L)) or "start_rate"

@@ -99,6 +99,10 @@ def report_dates(programme: int) -> list[date]:
     return cached(metrics.report_dates, programme)
 
 
+def main_metric(programme: int) -> str:
+    return cached(metrics.main_metric, programme)
+
+
 def previous_week(programme: int, as_of: str | None) -> str | None:
     """The reported week before `as_of` (None if it is the first)."""
     days = [d.isoformat() for d in report_dates(programme)]

@@ -97,6 +97,7 @@ TEXT = {
     "pilots.registered": Text("试点纳入台账（个）", "Pilots registered"),
     "pilots.started": Text("试点已开工（个）", "Pilots started"),
     "pilots.completed": Text("试点已完工（个）", "Pilots completed"),
+    "kpi.reporting_regions": Text("上报地区", "Regions reporting"),
     "col.source": Text("数据来源", "Source"),
     "source.register": Text("台账", "register"),
     "source.reported": Text("上报汇总", "reported totals"),
