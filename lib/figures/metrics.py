@@ -26,6 +26,7 @@ from lib.domain import regions
 from lib.domain.errors import NotFound, UserError
 from lib.store.models import AggregateReport, Programme, ProgressReport, Project, Target
 from lib.figures import reported as reported_figures
+from lib.figures import asof
 from lib.figures import rollups
 from lib.figures.asof import (REGISTER_FIELDS, SUM_COLUMNS, communities_of, county_figures_query, latest_report_id,
                               region_filter, report_dates_query)
@@ -108,17 +109,9 @@ def report_dates(store: Store, programme_id: int) -> list[date]:
 
 
 def default_as_of(store: Store, programme: Programme) -> date:
-    """The latest reported week, or (no reports yet) today within the programme's years."""
-    with store.session() as s:
-        latest = rollups.latest_week(s, programme.id) if rollups.usable(s, programme.id) else s.scalar(select(func.max(ProgressReport.report_date))
-                          .join(Project, Project.id == ProgressReport.project_id)
-                          .where(Project.programme_id == programme.id, ProgressReport.active.is_(True)))
-        agg = s.scalar(select(func.max(AggregateReport.report_date))
-                       .where(AggregateReport.programme_id == programme.id, AggregateReport.active.is_(True)))
-    if latest or agg:
-        return max(d for d in (latest, agg) if d)
-    today = clock.today()
-    return min(today, date(programme.year_end, 12, 31))
+    """The week screens, the CLI and documents open on: the latest week that has closed
+    (`asof.default_as_of`: one county uploading early moves nobody's default)."""
+    return asof.default_as_of(store, programme)
 
 
 def parse_date(value: str | date | None) -> date | None:

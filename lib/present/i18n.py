@@ -31,6 +31,7 @@ TEXT: dict[str, Text] = {
     "filter.region": Text("地区", "Region"),
     "filter.county": Text("县（市、区）", "County"),
     "filter.as_of": Text("截至（填报周）", "As of (reporting week)"),
+    "filter.in_progress": Text("{week} {text}，可在上方选择查看。", "{week}: {text}; choose it above to see it."),
     "filter.metric": Text("指标", "Metric"),
     "filter.language": Text("语言", "Language"),
     "demo.banner": Text("演示数据：登记台账与每周进度为系统生成，仅用于展示。",

@@ -11,10 +11,11 @@ import streamlit as st
 from lib.access.auth import Actor
 from lib.domain import regions
 from lib.domain.text import LANGS
+from lib.domain.text import Text
 from lib.present.i18n import t, week_label
 from pages._ui import entry, widgets
 from pages._ui.session import current_actor
-from pages._ui.store import lang, main_metric, programmes, report_dates, settings
+from pages._ui.store import in_progress, lang, main_metric, opening_week, programmes, report_dates, settings
 
 __all__ = ["Filters", "sidebar_filters", "drill_to", "url_value", "week_label"]
 
@@ -45,6 +46,7 @@ def _bound(widget, label, options, key, **kw):
     if "_keep_" + key in st.session_state and st.session_state["_keep_" + key] in options:
         st.session_state[key] = st.session_state["_keep_" + key]
         kw.pop("default", None)  # the kept value wins; Streamlit warns if both are given
+        kw.pop("index", None)
     elif key not in st.session_state:
         # First run of a session: Streamlit matches a bound URL value against the
         # *displayed* labels (海东市, 户数); also accept the raw option (630200,
@@ -54,6 +56,7 @@ def _bound(widget, label, options, key, **kw):
         if match is not None:
             st.session_state[key] = match
             kw.pop("default", None)
+            kw.pop("index", None)
     value = widget(label, options, key=key, bind="query-params", on_change=_keep, args=(key,), **kw)
     st.session_state["_keep_" + key] = value
     return value
@@ -160,8 +163,19 @@ def sidebar_filters(*, need_programme: bool = True) -> Filters:
                                    format_func=lambda a: all_label if not a else regions.get(a).name)
                     region = pick2 or pick
         weeks = [d.isoformat() for d in report_dates(int(pid))][::-1]
+        # Open on the week that has closed: one county uploading early moves nobody's default;
+        # the week in progress stays one click away, marked with how many have reported.
+        closed = opening_week(int(pid))
+        busy = in_progress(int(pid))
+        busy_text = Text(busy["text"], busy["text_en"]).pick(L) if busy else ""
+        marks = {busy["week"]: busy_text} if busy else {}
         as_of = _bound(st.selectbox, t("filter.as_of", L), weeks, "week",
-                       format_func=lambda d: week_label(d, L)) if weeks else None
+                       index=weeks.index(closed) if closed in weeks else 0,
+                       format_func=lambda d: week_label(d, L) + (f" · {marks[d]}" if d in marks else "")) \
+            if weeks else None
+        if busy and as_of != busy["week"]:
+            st.caption(t("filter.in_progress", L, week=week_label(busy["week"], L),
+                         text=busy_text))
         if not weeks:
             st.caption(t("dash.no_weeks", L))
         opens_on = main_metric(int(pid))  # a table of communities only opens on communities

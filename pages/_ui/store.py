@@ -16,6 +16,7 @@ from sqlalchemy import select
 from lib.domain import settings as _settings
 from lib.domain.errors import UserError
 from lib.domain.text import LANGS
+from lib.figures import asof
 from lib.figures import metrics
 from lib.present.i18n import t
 from lib.samples import demo
@@ -97,6 +98,21 @@ def programmes() -> list[dict]:
 
 def report_dates(programme: int) -> list[date]:
     return cached(metrics.report_dates, programme)
+
+
+def _in_progress(st_store: Store, programme: int) -> dict | None:
+    w = asof.in_progress(st_store, programme)
+    return w.as_dict() if w else None
+
+
+def opening_week(programme: int) -> str | None:
+    """The week screens open on: the latest closed week (None: no reports)."""
+    return cached(asof.default_as_of, programme).isoformat() if report_dates(programme) else None
+
+
+def in_progress(programme: int) -> dict | None:
+    """The week being reported now, if any: {"week", "reported", "expected", "text", "text_en", ...}."""
+    return cached(_in_progress, programme)
 
 
 def main_metric(programme: int) -> str:

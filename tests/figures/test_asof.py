@@ -77,8 +77,6 @@ def test_closing_rule_refused_with_a_sentence(given):
     assert "填报截止规则" in e.value.args[0]
 
 
-@pytest.mark.xfail(strict=True, reason="until lib.figures.metrics.default_as_of returns asof.default_as_of "
-                                       "(the lead's file); then drop this mark")
 def test_summary_without_as_of_stays_on_the_closed_week(fresh_demo_store):
     upload_week_early(fresh_demo_store)
     assert metrics.summary(fresh_demo_store, 1)["as_of"] == CLOSED.isoformat()

@@ -142,3 +142,18 @@ def test_a_county_with_a_register_and_its_own_totals_shows_both_with_the_differe
     [table] = [d.value for d in at.dataframe if "数据来源" in d.value.columns]
     src = dict(zip(table["地区"], table["数据来源"]))
     assert src["城东区"] == "台账（另有上报汇总）" and src["城西区"] == "台账"
+
+
+def test_one_early_upload_moves_nobodys_default_week(app):
+    """城东区 reports week 2021-12-03 before anyone else: every new visitor still opens on 2021-11-26, the
+    closed week; the early week is in the selector, marked 填报进行中：1/45, one click away."""
+    from tests.review.early_upload import upload_week_early
+    upload_week_early(open_store(app.url, read_only=False))
+    at = app()
+    assert "2021-11-26" in text_of(at) and "填报进行中：1/45" in text_of(at)
+    assert metrics_shown(at)["本周填报"] == "480 / 489"
+    week = at.selectbox(key="week")
+    assert week.value == "2021-11-26"
+    assert any("填报进行中：1/45" in o for o in week.options)
+    at = app(week="2021-12-03")
+    assert "2021-12-03" in text_of(at)
