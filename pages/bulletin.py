@@ -24,7 +24,9 @@ if not months:
     st.info(t("review.no_weeks", L))
     st.stop()
 c1, c2, c3 = st.columns([2, 1, 1])
-month = c1.selectbox(t("review.month", L), months, key="bulletin_month")
+closed_month = bulletin.default_month(store, f.programme)  # the latest month whose reporting has closed
+month = c1.selectbox(t("review.month", L), months, key="bulletin_month",
+                     index=months.index(closed_month) if closed_month in months else 0)
 top_n = c2.number_input(t("review.top_n", L), min_value=1, max_value=20, value=5, key="bulletin_top")
 with_charts = c3.toggle(t("review.charts", L), value=False, key="bulletin_charts")
 rule = bulletin.Rule(top_n=int(top_n))
@@ -58,7 +60,7 @@ with st.expander(t("review.counties", L), expanded=False), st.container(key="doc
 
 if not f.public and f.viewer.is_staff:
     with st.expander(t("review.edit_text", L)):
-        for section in bulletin.EDITABLE_SECTIONS:
+        for section in bulletin.DOCUMENT_SECTIONS + bulletin.EDITABLE_SECTIONS:
             key = f"bulletin_{section}"
             value = st.text_area(t(f"review.section.{section}", L), texts[section], key=f"{key}_{b['month']}",
                                  height=160 if section == "requirements" else 80)
@@ -80,5 +82,5 @@ if st.button(t("review.bulletin_download", L), key="bulletin_build"):
     with st.spinner("…"):
         data = bulletin.render_docx(b, bulletin.texts(store, f.programme, b["month"], b),
                                     images=bulletin.charts_png(store, b) if with_charts else [])
-    st.download_button(t("review.bulletin_download", L), data, t("review.bulletin_file", "zh", month=b["month"]),
+    st.download_button(t("review.bulletin_download", L), data, bulletin.bulletin_filename(b),
                        mime=widgets.DOCX, key="bulletin_download")

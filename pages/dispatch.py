@@ -51,6 +51,8 @@ def pcts(df: pd.DataFrame, *cols: str) -> pd.DataFrame:
 st.title(f"{t('nav.dispatch', L)} · {pack['region_name']} · {pack['week']}")
 if pack["demo"]:
     widgets.demo_banner(True, L)
+if not pack.get("closed", True) and pack.get("week_reporting") is not None:
+    st.info(t("review.week_open", L, text=pack["week_reporting"].text(L)))
 h = pack["headline"]
 hh = t("figure.unit.households", L)
 cols = st.columns(4)
@@ -65,9 +67,9 @@ cols[3].metric(t("review.new_invested", L), fmt.money_wan(h["new_invested_wan"],
 # the meeting's files are Chinese documents whatever the screen's language
 c1, c2 = st.columns(2)
 c1.download_button(t("review.download_xlsx", L), dispatch.dispatch_xlsx(pack),
-                   t("review.dispatch_file", "zh", week=pack["week"], ext="xlsx"), mime=widgets.XLSX)
+                   dispatch.dispatch_filename(pack, ".xlsx"), mime=widgets.XLSX)
 c2.download_button(t("review.download_docx", L), dispatch.dispatch_docx(pack),
-                   t("review.dispatch_file", "zh", week=pack["week"], ext="docx"), mime=widgets.DOCX)
+                   dispatch.dispatch_filename(pack, ".docx"), mime=widgets.DOCX)
 
 COUNTY_LIST = {"name": "review.col.county", "rate": "review.col.start_rate", "expected": "review.col.pace",
                "started": "review.col.started_households", "target": "review.col.target_households"}

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pandas as pd
 import streamlit as st
 
 from lib.domain import regions
 from lib.domain.errors import UserError
+from lib.figures import asof
 from lib.figures import rankings
 from lib.office import fmt
 from lib.present import charts
@@ -107,11 +110,15 @@ widgets.download_table(export, f"ranking_{scope}_{level}_{f.stat}_{s['as_of']}",
 
 # --- the lists the dispatch and the bulletin name --------------------------------------------------
 lists = store.cached(rankings.pace_lists, f.programme, scope, f.as_of, metric=f.metric, by=by, bands=bands)
+week_closed = f.as_of is None or store.cached(asof.is_closed, f.programme, date.fromisoformat(f.as_of))
 cols = st.columns(4)
 for col, key in zip(cols, ("ahead", "behind", "no_movement", "not_reported")):
     with col:
-        st.markdown(t("rank.list_heading", L, name=t("rank." + key, L), n=len(lists[key])))
-        if lists[key]:
+        st.markdown(t("rank.list_heading", L, name=t("rank." + key, L), n=len(lists[key]) if week_closed or
+                      key != "not_reported" else "…"))
+        if key == "not_reported" and not week_closed:  # nobody is named late for a week still being reported
+            st.caption(t("rank.week_open", L))
+        elif lists[key]:
             st.markdown("\n".join(f"- {r['name']} · {fmt.pct(r['rate'])}" for r in lists[key]))
         else:
             st.caption(t("rank.none", L))

@@ -19,3 +19,16 @@ def test_rankings_show_the_bulletin_lists_and_rank_changes(app):
     lists = rankings.pace_lists(open_store(app.url), 1, as_of="2021-06-18", by="county")
     for r in lists["not_reported"]:
         assert r["name"] in shown
+
+
+def test_an_early_week_names_nobody_as_not_reported(app):
+    """Week 2021-12-03 has only 城东区's report: 44 counties have not reported yet, but the week is still being
+    reported, so nobody is listed as not reported; the closed week 2021-11-26 lists its own."""
+    from lib.store.engine import open_store
+    from tests.review.early_upload import upload_week_early
+    from tests.support.screens import go, text_of
+    upload_week_early(open_store(app.url, read_only=False))
+    at = go(app(week="2021-12-03"), "rankings")
+    assert "本周填报尚未截止，截止后列出。" in text_of(at)
+    at = go(app(), "rankings")
+    assert "本周填报尚未截止" not in text_of(at)

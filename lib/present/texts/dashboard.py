@@ -78,6 +78,7 @@ TEXT = {
     "rank.unchanged": Text("＝", "="),
     "rank.list_heading": Text("**{name}**（{n}）", "**{name}** ({n})"),
     "rank.none": Text("无", "none"),
+    "rank.week_open": Text("本周填报尚未截止，截止后列出。", "Listed once this week's reporting has closed."),
     "rank.click": Text("点击表格中的一行或柱形可下钻到该地区。", "Select a row or a bar to drill down."),
     "col.rank": Text("名次", "Rank"),
     "col.region": Text("地区", "Region"),

@@ -51,7 +51,6 @@ TEXT = {
     "review.cutoff": Text("数据截至", "Figures as of"),
     "review.n_communities": Text("{n} 个小区", "{n} communities"),
     "review.points": Text("{points:+.1f} 个百分点", "{points:+.1f} pt"),
-    "review.dispatch_file": Text("周调度-{week}.{ext}"),
     "review.calendar_rule": Text("报送时限：每{weekday}{time}前。未经上传、由系统生成的填报（演示数据）视为按时报送。",
                                  "Deadline: every {weekday} by {time}. Reports the system generated without an upload "
                                  "(demonstration data) count as on time."),
@@ -112,12 +111,15 @@ TEXT = {
     "review.col.target_met_on": Text("预计完成目标日期", "Target reached on"),
     "review.col.will_miss": Text("预警", "Will miss"),
     "review.document_note": Text("", "The bulletin is issued in Chinese: below is the document as it will read."),
-    "review.bulletin_file": Text("{month}月通报.docx"),
     "review.no_weeks": Text("该计划尚无进度填报，暂不能调度。", "No progress reported yet."),
+    "review.week_open": Text("本周{text}：截止后才确定未报送和迟报名单，现在列出的是已报送的情况。",
+                             "This week: {text}. Who has not reported or reported late is settled after the "
+                             "deadline; what is listed now is who has reported."),
 }
 
 # The bulletin's editable sections, named as the office names them (bulletin.SECTION_ZH).
 SECTION_EN = {"addressee": "Addressees", "intro": "Opening paragraph", "praise_remark": "Closing words of the praise",
               "criticism_remark": "Closing words of the criticism", "requirements": "Next steps required",
-              "issuer": "Issued by"}
-TEXT.update({f"review.section.{s}": Text(bulletin.SECTION_ZH[s], SECTION_EN[s]) for s in bulletin.EDITABLE_SECTIONS})
+              "issuer": "Issued by", **bulletin.SECTION_EN}
+TEXT.update({f"review.section.{s}": Text(bulletin.SECTION_ZH[s], SECTION_EN[s])
+             for s in bulletin.EDITABLE_SECTIONS + bulletin.DOCUMENT_SECTIONS})
