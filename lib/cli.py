@@ -393,7 +393,7 @@ def cmd_dispatch(args):
     emit({"status": "ok", "out": str(out), "week": pack["week"], "reporting_day": pack["reporting_day"],
           "new_started_households": h["new_started_households"], "new_completed_households": h["new_completed_households"],
           "not_reported": [r["name"] for r in pack["not_reported"].to_dict("records")],
-          "stalled_communities": len(pack["stalled_communities"]), "open_actions": len(pack["actions"])})
+          "stalled_communities": len(pack["stalled_communities"]), "open_actions": None if pack["actions"] is None else len(pack["actions"])})  # None: not for the public
 
 
 def cmd_bulletin(args):
