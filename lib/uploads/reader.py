@@ -78,7 +78,7 @@ from typing import Any, Literal
 from lib.domain import fields, vocabulary
 from lib.domain.fields import KIND_LABELS_ZH, KINDS, PROGRESS_FIELDS, REGISTER_FIELDS, FieldType
 from lib.uploads.columns import data_rows, find_header_by_content, infer as infer_columns
-from lib.uploads.files import FileProblem, RawSheet, column_letter, detect_format, load
+from lib.uploads.files import Budget, FileProblem, RawSheet, column_letter, detect_format, load
 from lib.uploads.headers import (HEADER_SCAN_ROWS, PROGRESS_MARKERS, REGISTER_MARKERS, SEQ_FIELD, ColumnMap, Header,
                                  detect_kind, find_header, is_instruction_sheet, match_header, normalize_header,
                                  table_money_unit, title_report_date, title_year)
@@ -170,6 +170,16 @@ class Issue:
     value: str | None
     message: str
 
+    def __post_init__(self) -> None:
+        # A message or a preview never echoes more than a short excerpt of what the file holds
+        # (a 400 MB cell once came back in an 838 MB JSON): the value, the sheet and column
+        # names, and every quoted text in the message are cut to an excerpt.
+        self.value = _short(self.value, VALUE_EXCERPT) if isinstance(self.value, str) else self.value
+        self.sheet = _short(self.sheet, VALUE_EXCERPT) if isinstance(self.sheet, str) else self.sheet
+        self.column = _short(self.column, VALUE_EXCERPT) if isinstance(self.column, str) else self.column
+        if len(self.message) > 2 * VALUE_EXCERPT:
+            self.message = _QUOTED_RE.sub(lambda m: m[1] + _short(m[2], VALUE_EXCERPT) + m[3], self.message)
+
     def to_dict(self) -> dict[str, Any]:
         return {"severity": self.severity, "sheet": self.sheet, "row": self.row,
                 "column": self.column, "value": self.value, "message": self.message}
@@ -233,6 +243,10 @@ class ReadResult:
         return [i for i in self.issues if i.severity == "warning"]
 
 
+VALUE_EXCERPT = 60  # characters of a cell a message or a preview shows at most
+_QUOTED_RE = re.compile(r"([“「\"])([^”」\"]{%d,})([”」\"])" % (VALUE_EXCERPT + 1))
+
+
 def _short(text: str | None, limit: int = 60) -> str:
     if text is None:
         return ""
@@ -243,8 +257,9 @@ class _SheetReader:
     """One sheet below its header: the columns kept, then each data row parsed, with issues and notes."""
 
     def __init__(self, raw: RawSheet, header: Header, kind: str, issues: list[Issue], notes: list[str],
-                 table_money_unit: str | None, year: int | None = None):
+                 table_money_unit: str | None, year: int | None = None, budget: Budget | None = None):
         self.raw = raw
+        self.budget = budget or Budget()
         self.year = year  # for dates written without one (3月底, 6月25日前)
         self.header = header
         self.kind = kind
@@ -441,6 +456,8 @@ class _SheetReader:
                 continue
             if r == first_data and (self.is_column_number_row(r) or self.apply_unit_row(r)):
                 continue
+            if not r & 1023:
+                self.budget.check()
             values = self.raw.rows[r]
             first = _first_value(values)
             if isinstance(first, str):
@@ -652,18 +669,23 @@ def read_workbook(data: bytes, filename: str, *, max_bytes: int = 20 * 1024 * 10
 
 def _read_workbook(result: ReadResult, data: bytes, filename: str, max_bytes: int, max_rows: int,
                    kind: str | None, year: int | None, engine: str) -> None:
+    budget = Budget()  # the whole read, from the bytes to the last row, within MAX_READ_SECONDS
     try:
         year_hint = year if year is not None else year_in_title(filename)
-        raws = _open(result, data, filename, max_bytes, max_rows, engine)
-        found = _tables(result, raws, kind, year_hint)
+        raws = _open(result, data, filename, max_bytes, max_rows, engine, budget)
+        found = _tables(result, raws, kind, year_hint, result.encoding)
         _decide_kind(result, found, kind)
-        _read_tables(result, found, max_rows, year_hint)
+        _read_tables(result, found, max_rows, year_hint, budget)
+    except FileProblem as exc:  # a bound passed while reading the rows: nothing of the file is used
+        result.issues = [i for i in result.issues if i.sheet is None]
+        result.issues.append(Issue("error", None, None, None, None, str(exc)))
+        result.sheets = []
     except _Stop:
         result.sheets = []
 
 
 def _open(result: ReadResult, data: bytes, filename: str, max_bytes: int, max_rows: int,
-          engine: str = "calamine") -> list[RawSheet]:
+          engine: str = "calamine", budget: Budget | None = None) -> list[RawSheet]:
     """The file's sheets; notes on its format, extension and encoding."""
     if not data:
         _fail(result, "文件是空的（0字节），请检查后重新上传。")
@@ -673,7 +695,7 @@ def _open(result: ReadResult, data: bytes, filename: str, max_bytes: int, max_ro
     try:
         fmt = result.file_format = detect_format(data, filename)
         row_cap = max_rows + 1000  # enough to tell "too many rows" without reading everything
-        raws, result.encoding = load(data, fmt, filename, row_cap, engine)
+        raws, result.encoding = load(data, fmt, filename, row_cap, engine, budget)
     except FileProblem as exc:
         _fail(result, str(exc))
 
@@ -684,13 +706,15 @@ def _open(result: ReadResult, data: bytes, filename: str, max_bytes: int, max_ro
     if ext and ext != fmt and not (ext in ("xlsx", "xlsm") and fmt in ("xlsx", "xlsm")) \
             and not (fmt == "csv" and ext in ("txt", "tsv")):
         result.notes.append(f"文件扩展名是.{ext}，但内容是{fmt.upper()}格式，已按{fmt.upper()}读取。")
-    if result.encoding:
+    if result.encoding == "big5":
+        result.notes.append("CSV文件编码识别为 Big5（繁体中文），已转换为简体中文读取。")
+    elif result.encoding:
         result.notes.append(f"CSV文件编码识别为 {result.encoding.upper()}。")
     return raws
 
 
-def _tables(result: ReadResult, raws: list[RawSheet], kind: str | None = None, year: int | None = None
-            ) -> list[tuple[RawSheet, Header]]:
+def _tables(result: ReadResult, raws: list[RawSheet], kind: str | None = None, year: int | None = None,
+            encoding: str | None = None) -> list[tuple[RawSheet, Header]]:
     """The sheets with a header, their columns known by header and by content (lib.uploads.columns);
     hidden sheets, instruction sheets and sheets without a header are said so."""
     found: list[tuple[RawSheet, Header]] = []
@@ -781,14 +805,14 @@ def _decide_kind(result: ReadResult, found: list[tuple[RawSheet, Header]], kind:
 
 
 def _read_tables(result: ReadResult, found: list[tuple[RawSheet, Header]], max_rows: int,
-                 year: int | None = None) -> None:
+                 year: int | None = None, clock: Budget | None = None) -> None:
     """Every data row of every sheet, at most `max_rows` in all; the report date from the title rows.
     `year`: for dates written without one, where the sheet's title names no year."""
     budget = max_rows
     for raw, header in found:
         sheet_year = title_year(raw, header) or year
         reader = _SheetReader(raw, header, result.kind, result.issues, result.notes,
-                              table_money_unit(raw, header), sheet_year)
+                              table_money_unit(raw, header), sheet_year, clock)
         reader.resolve_columns(unit_row=header.row + header.nrows)
         kept = {c.field for c in reader.columns}
         probable = {}
