@@ -19,7 +19,7 @@ from lib.access import programmes
 from lib.access.auth import Actor, require
 from lib.domain.errors import UserError
 from lib.store.models import AuditLog, Target, utcnow
-from lib.store import backup
+from lib.store import backup, public_view
 from lib.store.engine import Store, audit
 from lib.access.auth import check_password_rules
 from lib.domain.errors import ReadOnlyStore
@@ -152,15 +152,16 @@ def targets_table(store: Store, programme) -> list[dict]:
 # Tables the public read-only role may not read at all: password hashes, raw uploaded files,
 # the audit log (before/after of internal changes). Internal columns of readable tables
 # (remarks, problems, uploader names) are left out by the pages and lib in public mode.
-PUBLIC_HIDDEN_TABLES = ("app_user", "upload_blob", "audit_log")
+PUBLIC_HIDDEN_TABLES = public_view.DENIED_TABLES
 _ROLE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 
 def readonly_role(store: Store, actor: Actor, role: str, password: str | None) -> dict:
-    """Create (or refresh) a PostgreSQL login role that can only read the public tables.
+    """Create (or refresh) a PostgreSQL login role that can only read the public columns
+    (views in lib.store.public_view; internal columns read as NULL, private tables as empty).
 
     The public instance connects as this role: even a raw `SET default_transaction_read_only = off`
-    cannot write, and it cannot read accounts, raw files or the audit log. Idempotent; run it
+    cannot write, and it cannot read accounts, raw files, the audit log or remarks. Idempotent; run it
     again after a migration adds tables.
     """
     require(actor, "user")
@@ -193,10 +194,8 @@ def readonly_role(store: Store, actor: Actor, role: str, password: str | None) -
             cur.execute("SELECT current_database()")
             db = cur.fetchone()[0]
             cur.execute(sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(sql.Identifier(db), ident))
-            cur.execute(sql.SQL("GRANT USAGE ON SCHEMA public TO {}").format(ident))
-            cur.execute(sql.SQL("REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {}").format(ident))
-            for t in tables:
-                cur.execute(sql.SQL("GRANT SELECT ON TABLE {} TO {}").format(sql.Identifier(t), ident))
+            # views of the public columns only, under the tables' names (lib.store.public_view)
+            views = public_view.rebuild(cur, ident)
         raw.commit()
     except Exception:
         raw.rollback()
@@ -208,7 +207,8 @@ def readonly_role(store: Store, actor: Actor, role: str, password: str | None) -
               after={"tables": tables, "hidden": list(PUBLIC_HIDDEN_TABLES), "created": not exists},
               detail="password set" if password is not None else None)
     return {"role": role, "database": db, "created": not exists, "tables": tables,
-            "hidden": list(PUBLIC_HIDDEN_TABLES)}
+            "hidden": list(PUBLIC_HIDDEN_TABLES), "empty": list(public_view.EMPTY_TABLES),
+            "hidden_columns": views["hidden_columns"]}
 
 
 __all__ = ["set_target", "create_programme", "audit_entries", "audit_facets", "targets_table", "readonly_role",
