@@ -116,7 +116,7 @@ def _settings(args) -> dict:
         raise UserError("施工季要同时给出 --season-start 和 --season-end。", "Give both season ends.")
     return {"source": args.source, "season": season, "report_weekday": args.report_weekday,
             "report_deadline": args.report_deadline, "eligibility_year": args.eligibility_year,
-            "subsidy": args.subsidy, "metrics": args.metrics}
+            "subsidy": args.subsidy, "metrics": args.metrics, "closing": args.closing}
 
 
 def cmd_programme(args):
@@ -477,6 +477,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="communities built before the end of this year are eligible (default 2000)")
         c.add_argument("--subsidy", help="per_household_wan=1.5,per_lift_wan=15")
         c.add_argument("--metrics", help="counted metrics, e.g. communities,households,pilots")
+        c.add_argument("--closing", help="when a reporting week counts as closed: 50%% of the expected "
+                                          "reporters (default), optionally ,72h after the deadline")
         c.add_argument("--user", help="acting administrator (default: system)")
         c.set_defaults(func=cmd_programme)
     for verb, text in (("archive", "archive a real programme (kept, listed last)"),

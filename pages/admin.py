@@ -199,8 +199,14 @@ with tab_programmes:
                                      value=float(sub.get("per_household_wan", 0.0)))
             per_lift = c4.number_input(t("admin.subsidy_lift", L), min_value=0.0, max_value=1000.0, step=1.0,
                                        value=float(sub.get("per_lift_wan", 0.0)))
-            counted = st.multiselect(t("admin.metrics", L), metric_keys, format_func=_metric,
+            c1, c2 = st.columns([3, 1])
+            counted = c1.multiselect(t("admin.metrics", L), metric_keys, format_func=_metric,
                                      default=cur.get("metrics") or list(vocabulary.DEFAULT_PROGRAMME_METRICS))
+            rule = cur.get("closing") or {}
+            closing = c2.text_input(t("admin.closing", L), max_chars=20, help=t("admin.closing_help", L),
+                                    value=(f"{rule.get('min_share', 0.5) * 100:g}%"
+                                           + (f",{rule['hours_after_deadline']:g}h"
+                                              if rule.get("hours_after_deadline") is not None else "")))
             src = st.text_area(t("admin.source_doc", L), value=cur.get("source") or "", max_chars=5000)
             label = t("admin.create" if current is None else "admin.save", L)
             if not st.form_submit_button(label, type="primary"):
@@ -208,7 +214,7 @@ with tab_programmes:
         subsidy = {k: v for k, v in (("per_household_wan", per_hh), ("per_lift_wan", per_lift)) if v}
         return {"name": name, "region": region, "years": years, "season": season, "eligibility_year": int(elig),
                 "report_weekday": int(weekday), "report_deadline": deadline, "subsidy": subsidy,
-                "metrics": counted, "source": src}
+                "metrics": counted, "source": src, "closing": closing}
 
     st.subheader(t("admin.new_programme", L))
     given = _settings_form("new_programme", None)

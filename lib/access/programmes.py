@@ -33,7 +33,8 @@ SUBSIDY_KEYS = {
     "per_lift_wan": ("每部电梯补助", "subsidy per added lift", "万元/部"),
 }
 SETTINGS = ("name", "region", "years", "source", "season", "report_weekday", "report_deadline",
-            "eligibility_year", "subsidy", "metrics")
+            "eligibility_year", "subsidy", "metrics", "closing")
+DEFAULT_CLOSING_SHARE = 0.5  # a week closes once half of the expected reporters have reported (asof.ClosingRule)
 WEEKDAYS_ZH = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
 
 
@@ -165,9 +166,48 @@ def _clean_settings(changes: dict) -> dict:
             cols["subsidy"] = _subsidy(value)
         elif key == "metrics":
             cols["metrics"] = _metrics(value)
+        elif key == "closing":  # "50%", "50%,72h": when a reporting week counts as closed
+            cols["closing"] = parse_closing(value) if value not in (None, "") else None
     if "year_start" in cols and cols["year_start"] > clock.today().year + 5:
         raise UserError(f"起始年份 {cols['year_start']} 太远，请核对。", "The start year is too far ahead.")
     return cols
+
+
+def parse_closing(value) -> dict:
+    """A programme's closing rule as given ("50%", "0.5", "50%,72h", {"min_share": .5}) → ClosingRule fields.
+
+    Raises a UserError that says how to write it.
+    """
+    bad = UserError("填报截止规则应写作“50%”（应报地区过半即视为该周填报基本完成），"
+                    "或“50%,72h”（另加：截止时间过后72小时也视为完成）。",
+                    "The closing rule is a share such as 50%, optionally with hours after the deadline: 50%,72h.")
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        value = {"min_share": value}
+    if isinstance(value, str):
+        out: dict = {}
+        for part in (p for p in re.split(r"[,，;；\s]+", value.strip()) if p):
+            m = re.fullmatch(r"(\d+(?:\.\d+)?)\s*(%|h|小时)?", part, re.I)
+            if not m:
+                raise bad
+            number, unit = float(m.group(1)), (m.group(2) or "").lower()
+            if unit in ("h", "小时"):
+                out["hours_after_deadline"] = number
+            else:
+                out["min_share"] = number / 100 if unit == "%" or number > 1 else number
+        value = out
+    if not isinstance(value, dict) or not value or set(value) - {"min_share", "hours_after_deadline"}:
+        raise bad
+    share = value.get("min_share", DEFAULT_CLOSING_SHARE)
+    hours = value.get("hours_after_deadline")
+    try:
+        share = float(share)
+        hours = None if hours is None else float(hours)
+    except (TypeError, ValueError):
+        raise bad from None
+    if not 0 < share <= 1 or (hours is not None and not 0 <= hours <= 24 * 60):
+        raise UserError("填报截止规则超出合理范围：比例应在 1% 到 100% 之间，小时数在 0 到 1440 之间。",
+                        "Closing rule out of range: share 1%..100%, hours 0..1440.")
+    return {"min_share": share, "hours_after_deadline": hours}
 
 
 def get(s, programme) -> Programme:
@@ -195,7 +235,7 @@ def describe(prog: Programme) -> dict:
             "season": [prog.season_start, prog.season_end],
             "report_weekday": prog.report_weekday, "report_deadline": prog.report_deadline,
             "eligibility_year": prog.eligibility_year or vocabulary.ELIGIBILITY_BUILT_BEFORE,
-            "subsidy": prog.subsidy, "metrics": metrics}
+            "subsidy": prog.subsidy, "metrics": metrics, "closing": prog.closing}
 
 
 def _new_code(s, region: str, y0: int, y1: int) -> str:

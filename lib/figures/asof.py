@@ -152,42 +152,10 @@ class ClosingRule:
 
 
 def parse_closing(value) -> dict:
-    """A programme's closing rule as given ("50%", "0.5", "50%,72h", {"min_share": .5}) → ClosingRule fields.
-
-    Raises a UserError that says how to write it.
-    """
-    bad = UserError("填报截止规则应写作“50%”（应报地区过半即视为该周填报基本完成），"
-                    "或“50%,72h”（另加：截止时间过后72小时也视为完成）。",
-                    "The closing rule is a share such as 50%, optionally with hours after the deadline: 50%,72h.")
+    """A closing rule as given ("50%", "50%,72h", a dict or a ClosingRule) → ClosingRule fields."""
     if isinstance(value, ClosingRule):
         return {"min_share": value.min_share, "hours_after_deadline": value.hours_after_deadline}
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        value = {"min_share": value}
-    if isinstance(value, str):
-        out: dict = {}
-        for part in (p for p in re.split(r"[,，;；\s]+", value.strip()) if p):
-            m = re.fullmatch(r"(\d+(?:\.\d+)?)\s*(%|h|小时)?", part, re.I)
-            if not m:
-                raise bad
-            number, unit = float(m.group(1)), (m.group(2) or "").lower()
-            if unit in ("h", "小时"):
-                out["hours_after_deadline"] = number
-            else:
-                out["min_share"] = number / 100 if unit == "%" or number > 1 else number
-        value = out
-    if not isinstance(value, dict) or not value or set(value) - {"min_share", "hours_after_deadline"}:
-        raise bad
-    share = value.get("min_share", ClosingRule.min_share)
-    hours = value.get("hours_after_deadline")
-    try:
-        share = float(share)
-        hours = None if hours is None else float(hours)
-    except (TypeError, ValueError):
-        raise bad from None
-    if not 0 < share <= 1 or (hours is not None and not 0 <= hours <= 24 * 60):
-        raise UserError("填报截止规则超出合理范围：比例应在 1% 到 100% 之间，小时数在 0 到 1440 之间。",
-                        "Closing rule out of range: share 1%..100%, hours 0..1440.")
-    return {"min_share": share, "hours_after_deadline": hours}
+    return programme_lookup.parse_closing(value)
 
 
 @dataclass(frozen=True)

@@ -76,6 +76,8 @@ class Programme(Base):
     subsidy: Mapped[dict | None] = mapped_column(JSON)
     # Metrics the programme counts (lib.domain.vocabulary.PROGRAMME_METRICS keys); None = the default set.
     metrics: Mapped[list | None] = mapped_column(JSON)
+    # when a reporting week counts as closed (lib.figures.asof.ClosingRule); NULL: the default rule
+    closing: Mapped[dict | None] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(16), default="active", server_default="active")
     archived_at: Mapped[datetime | None] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -94,3 +94,22 @@ def test_the_subsidy_standard_is_the_programmes_own(fresh_demo_store):
     assert content.subsidy_check(fresh_demo_store, 1)["applies"]
     programmes.update(fresh_demo_store, ADMIN, other["id"], subsidy="per_household_wan=2")
     assert content.subsidy_check(fresh_demo_store, other["id"])["applies"]
+
+
+def test_the_closing_rule_is_a_programme_setting(fresh_demo_store, tmp_path):
+    """After 城东区 alone reports week 2021-12-03, the default rule (half the expected reporters) keeps the demo on
+    2021-11-26; a programme that closes a week at 1 reporter in 45 (2%) opens on 2021-12-03. Bad rules are refused."""
+    from datetime import date
+
+    from lib.figures import asof
+    from tests.review.early_upload import upload_week_early
+    store = fresh_demo_store
+    upload_week_early(store)
+    assert asof.default_as_of(store, 1) == date(2021, 11, 26)
+    out = programmes.update(store, ADMIN, 1, closing="2%")
+    assert out["closing"] == {"min_share": 0.02, "hours_after_deadline": None}
+    assert asof.default_as_of(store, 1) == date(2021, 12, 3)
+    with pytest.raises(UserError, match="填报截止规则"):
+        programmes.update(store, ADMIN, 1, closing="大约一半")
+    programmes.update(store, ADMIN, 1, closing="")
+    assert asof.default_as_of(store, 1) == date(2021, 11, 26)

@@ -140,6 +140,12 @@ TEXT = {
     "admin.subsidy_household": Text("每户补助标准（万元，0 = 文件未规定）", "Subsidy per household (10k yuan; 0 = none set)"),
     "admin.subsidy_lift": Text("每部电梯补助（万元，0 = 未规定）", "Subsidy per lift (10k yuan; 0 = none set)"),
     "admin.metrics": Text("统计指标", "Metrics counted"),
+    "admin.closing": Text("填报截止规则", "Week closes when"),
+    "admin.closing_help": Text("应报地区报送达到该比例即视为该周填报基本完成，各屏幕和通报以此周为准；"
+                               "可加“,72h”表示截止时间过后72小时也视为完成。",
+                               "A week counts as closed once this share of the expected reporters has reported; "
+                               "screens and bulletins open on it. Add “,72h” to also close it 72 hours after "
+                               "the deadline."),
     "admin.edit_programme": Text("修改改造计划", "Change a programme"),
     "admin.archive": Text("归档“{name}”", "Archive “{name}”"),
     "admin.unarchive": Text("恢复“{name}”", "Restore “{name}”"),
