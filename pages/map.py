@@ -33,19 +33,29 @@ if s["totals"]["reported_this_week"] == 0 and s["totals"]["communities"]["regist
 rows = s["children"] or [{"adcode": s["adcode"], "name": s["name"], "totals": s["totals"]}]
 
 
+# the classes are measured against the pace (starts) or the region's own rate (completions)
+reference = s["expected_share"] if f.stat == "start_rate" else s["totals"][f.metric]["completion_rate"]
+
+
 @st.cache_data(show_spinner=False, max_entries=64)
-def _features(rows_key: str, rows_: list[dict], stat: str, metric: str, lang: str) -> dict:
-    return maps.county_features(rows_, stat, metric, lang)
+def _features(rows_key: str, rows_: list[dict], stat: str, metric: str, lang: str, ref: float | None) -> dict:
+    return maps.county_features(rows_, stat, metric, lang, reference=ref)
 
 
-features = _features(f"{f.programme}|{f.region}|{s['as_of']}", rows, f.stat, f.metric, L)
+features = _features(f"{f.programme}|{f.region}|{s['as_of']}|{store.data_version()}", rows, f.stat, f.metric, L,
+                     reference)
 register = store.cached(metrics.register_table, f.programme, s["as_of"], f.region, viewer=f.viewer)
 points = maps.community_points(register, L)
 cfg = store.settings()
 # a county: zoom to its communities (they cluster around the county seat); larger regions: fit the counties
-view = maps.view_for_points(points) if not s["children"] and not points.empty else \
-    maps.view_for([r["adcode"] for r in rows])
-deck = maps.deck(features, points, basemap_style_url=cfg.basemap_style_url, view=view)
+# fitted to the width the map is drawn at (a phone sees the whole province, Xining and Haidong included)
+HEIGHT = 640
+width = maps.map_width(st.context.headers.get("User-Agent"), wide=1000)
+height = min(HEIGHT, 460) if width <= maps.PHONE_WIDTH else HEIGHT
+view = maps.view_for_points(points, width, height) if not s["children"] and not points.empty else \
+    maps.view_for([r["adcode"] for r in rows], width, height)
+deck = maps.deck(features, points, basemap_style_url=cfg.basemap_style_url, view=view,
+                 label_px=16 if f.projector else (11 if width <= maps.PHONE_WIDTH else 13))
 
 
 def swatch_list(items: list[tuple[str, str]], shape: str, testid: str = "") -> str:
@@ -55,17 +65,18 @@ def swatch_list(items: list[tuple[str, str]], shape: str, testid: str = "") -> s
     return f'<div data-testid="{testid}">{rows_}</div>' if testid else rows_
 
 
-left, right = st.columns([5, 1])
+left, right = st.columns([4, 1.4])
 with left:
-    event = st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", height=640,
+    event = st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", height=height,
                             key=f"map_{f.region}")  # same widget across metric changes: no WebGL re-init
     picked = maps.selected_adcode(getattr(event, "selection", None))
     if picked and picked != f.region and regions.get(picked).is_county:
         drill_to(picked)
 with right:
     st.markdown(f"**{t('map.legend', L, stat=stat_label)}**")
-    st.markdown(swatch_list(maps.legend(L), "width:1.6em;height:1.1em;border:1px solid #777", "map-legend"),
-                unsafe_allow_html=True)
+    st.caption(maps.reference_line(L, reference, f.stat, s["name"]))
+    st.markdown(swatch_list(maps.legend(L, reference, f.stat), "flex:none;width:1.6em;height:1.1em;"
+                            "border:1px solid #777", "map-legend"), unsafe_allow_html=True)
     st.markdown("&nbsp;")
     st.markdown(swatch_list(maps.point_legend(L), "width:.8em;height:.8em;border-radius:50%"),
                 unsafe_allow_html=True)

@@ -110,29 +110,57 @@ def children_rates(series: pd.DataFrame, stat: str, lang: str = "zh", title: str
     return fig
 
 
-def ranking_bars(df: pd.DataFrame, lang: str = "zh", title: str | None = None, large: bool = False) -> go.Figure:
-    """Horizontal bars of `rate`, best at the top, coloured and labelled by band, pace as a line."""
+def _text_width(text: str, size: float) -> float:
+    """Roughly how wide `text` is drawn at `size` px (a CJK character is about one em, Latin about 0.6)."""
+    return sum(size if ord(ch) > 0x2E80 else 0.6 * size for ch in text)
+
+
+def rank_axis_end(rates: pd.Series) -> float:
+    """The rate axis ends at 100%, or at the largest rate when one exceeds it."""
+    top = float(rates.max()) if rates.notna().any() else 1.0
+    return max(1.0, top)
+
+
+def ranking_bars(df: pd.DataFrame, lang: str = "zh", title: str | None = None, large: bool = False, *,
+                 name_col: str = "name", x_end: float | None = None, height: int | None = None,
+                 font_size: int | None = None) -> go.Figure:
+    """Horizontal bars of `rate`, best at the top, coloured and labelled by band, pace as a dashed line.
+
+    The value labels ("98.2% · 略慢") stand in a column right of the plot, so the pace line never
+    runs through them; the axis ends at 100% unless a value exceeds it (`x_end` shares one end
+    between charts side by side). Regions are named from `name_col`, the column the rankings
+    table shows, so chart and table say the same name.
+    """
     if df.empty:
         return empty(t("chart.nothing_to_rank", lang))
     d = df.iloc[::-1]
-    labels = [f"{int(r)}. {n}" if pd.notna(r) else n for r, n in zip(d["rank"], d["short_name"])]
+    names = d[name_col] if name_col in d else d["name"]
+    labels = [f"{int(r)}. {n}" if pd.notna(r) else n for r, n in zip(d["rank"], names)]
     colours = [BAND_COLOURS.get(b, BAND_COLOURS[None]) for b in d["band"]]
     text = [f"{fmt.pct(v)} · {band_label(b, lang)}" if pd.notna(v) else band_label(None, lang)
             for v, b in zip(d["rate"], d["band"])]
+    size = font_size or (17 if large else 13)
     fig = go.Figure(go.Bar(x=d["rate"].astype(float), y=labels, orientation="h", marker={"color": colours},
-                           text=text, textposition="outside", cliponaxis=False,
-                           customdata=d[["adcode"]].values,
+                           customdata=d[["adcode"]].values, name=t(f"chart.rank_axis.{df.attrs.get('stat', 'start_rate')}", lang),
                            hovertemplate="%{y}: %{x:.1%}<extra></extra>"))
+    # the labels: one column in the right margin, clear of the bars and of the pace line
+    for y, label in zip(labels, text):
+        fig.add_annotation(x=1, xref="paper", xanchor="left", xshift=8, y=y, yref="y", text=label,
+                           showarrow=False, font={"size": size})
     expected = df["expected"].iloc[0] if "expected" in df and len(df) else None
     if expected is not None and pd.notna(expected):
         fig.add_vline(x=float(expected), line={"color": DARK, "dash": "dash", "width": 1.5},
                       annotation_text=f"{t('chart.reference', lang)} {fmt.pct(expected)}",
-                      annotation_position="top")
-    vmax = max(1.0, float(d["rate"].max()) if d["rate"].notna().any() else 1.0)
-    fig.update_xaxes(tickformat=".0%", range=[0, vmax * 1.22])
-    fig.update_yaxes(automargin=True)
-    height = max(300, (30 if large else 24) * len(d) + 90)
-    return _layout(fig, title, height=height, large=large)
+                      annotation_position="top", annotation_font={"size": size})
+    end = x_end if x_end is not None else rank_axis_end(d["rate"])
+    fig.update_xaxes(tickformat=".0%", range=[0, end], dtick=0.2 if end <= 1.2 else None, fixedrange=True)
+    fig.update_yaxes(automargin=True, fixedrange=True)
+    height = height or max(300, (30 if large else 24) * len(d) + 90)
+    fig = _layout(fig, title, height=height, large=large)
+    fig.update_layout(font={"size": size}, showlegend=False, bargap=0.25,
+                      margin={"r": int(max(_text_width(x, size) for x in text)) + 20,
+                              "t": max(fig.layout.margin.t or 0, int(size * 2.4))})
+    return fig
 
 
 def content_bars(df: pd.DataFrame, lang: str = "zh", title: str | None = None, large: bool = False) -> go.Figure:

@@ -18,6 +18,7 @@ from typing import Any
 from lib.domain import vocabulary
 from lib.domain.text import Text
 from lib.present.texts import auth as texts_auth
+from lib.present.texts import bigscreen as texts_bigscreen
 from lib.present.texts import charts as texts_charts
 from lib.present.texts import dashboard as texts_dashboard
 from lib.present.texts import fields as texts_fields
@@ -36,6 +37,9 @@ TEXT: dict[str, Text] = {
     "filter.language": Text("语言", "Language"),
     "demo.banner": Text("演示数据：登记台账与每周进度为系统生成，仅用于展示。",
                         "Demonstration data: register and weekly progress are generated for illustration. "),
+    "demo.banner_real_register": Text("示例计划：台账为计划文件所列的真实小区，尚无进度填报，不作进度评价。",
+                                      "Example programme: the register is the real communities its document "
+                                      "lists; no progress has been reported, so no pace verdict. "),
     "demo.source": Text("计划依据：{source}。", "Programme source: {source}."),
     "public.banner": Text("公众版（只读）：数据截至 {as_of}。", "Public read-only edition: data as of {as_of}."),
     "public.signed_out": Text("未登录：仅显示公开数据（截至 {as_of}）。登录后可查看存在问题、上传与调度等内部内容。",
@@ -77,7 +81,7 @@ TEXT: dict[str, Text] = {
 
 
 def _merge_area_texts() -> None:
-    for area in (texts_auth, texts_charts, texts_dashboard, texts_fields, texts_review, texts_upload):
+    for area in (texts_auth, texts_bigscreen, texts_charts, texts_dashboard, texts_fields, texts_review, texts_upload):
         for key, entry in area.TEXT.items():
             if key in TEXT and TEXT[key] != entry:
                 raise ValueError(f"i18n key {key!r} is defined twice with different texts")

@@ -3,8 +3,15 @@
 Offline by default (field-notes): `map_provider=None` and the blank MapLibre
 style served by Streamlit's static serving (`static/blank.json`), so no
 request leaves the server. `BASEMAP_STYLE_URL` swaps in a real tile basemap.
-Colours: a sequential blue scale in five classes of the rate (colour-blind
-safe), grey for "no target"; the legend is built from the same breaks.
+Colours: classes of the rate against a reference (the calendar pace for starts, the
+region's own rate for completions), diverging around it, orange behind and blue ahead
+(the rankings' band colours, colour-blind safe), darkest blue once the target is reached,
+grey for "no target"; no class is pale enough to vanish into the background. The classes
+show differences at any week: at week 47 the counties at 74% and at 100% differ, where five
+equal classes of the rate painted the whole province one colour. The legend is built from
+the same breaks, each with the rates it means at this week.
+County names are drawn on the map (TextLayer, "auto" character set: the CJK glyphs come from
+the browser's own fonts, nothing is downloaded).
 A unit without a boundary (a zone such as 德州经济技术开发区, a division newer than the
 boundary data such as 白杨市) is drawn as a point in the same layer when it has lon/lat,
 and otherwise listed in `fc["unplaced"]` for the caption (`unplaced_note`).
@@ -26,9 +33,17 @@ from lib.office import fmt
 from lib.present.i18n import stage_name, t
 
 BLANK_STYLE = "app/static/blank.json"
-BREAKS = (0.0, 0.2, 0.4, 0.6, 0.8)  # lower bounds of the five classes; the last is "80% and above"
-COLOURS = ("#deebf7", "#9ecae1", "#6baed6", "#3182bd", "#08519c")
-NO_DATA = "#d9d9d9"
+BACKGROUND = "#f3f5f7"  # static/blank.json's background
+# Classes of rate / reference (the pace). Lower bounds; 0.85 and 1.0 are the rankings' bands
+# (lib.figures.rankings.DEFAULT_BANDS: behind below 0.85 of the pace, ahead from 1.0).
+PACE_BREAKS = (0.0, 0.7, 0.85, 1.0, 1.15)
+PACE_KEYS = ("far_behind", "behind", "watch", "on_pace", "ahead", "done")
+COLOURS = ("#b35806", "#e69f00", "#e3c47a", "#8fbfe0", "#3a87c2", "#0b3f80")  # one per PACE_KEYS
+NO_DATA = "#a9a9a9"
+DONE = 1.0 - 1e-9  # the target reached: its own class whatever the pace
+LABEL_COLOUR = [30, 30, 30, 255]
+LABEL_HALO = [255, 255, 255, 235]
+LABEL_FONT = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
 POINT_RADIUS_PX = (6, 14)  # a unit drawn as a point: its circle's smallest and largest size on screen
 OUTLINE = [90, 90, 90, 200]
 STAGE_COLOURS = {  # community points: orange before start, blues after (Okabe-Ito)
@@ -41,26 +56,65 @@ def _rgba(hex_colour: str, alpha: int = 220) -> list[int]:
     return [int(h[i:i + 2], 16) for i in (0, 2, 4)] + [alpha]
 
 
-def rate_class(rate: float | None) -> int | None:
-    """Index into COLOURS for a rate (None: no target)."""
+def rate_class(rate: float | None, reference: float | None) -> int | None:
+    """Index into PACE_KEYS / COLOURS of a rate against its reference (None: no target)."""
     if rate is None or (isinstance(rate, float) and math.isnan(rate)):
         return None
+    if rate >= DONE:
+        return len(PACE_KEYS) - 1
+    if reference is None or reference <= 1e-9:  # before the season: any start is ahead
+        ratio = math.inf if rate > 0 else 1.0
+    else:
+        ratio = rate / reference
     k = 0
-    for i, b in enumerate(BREAKS):
-        if rate >= b - 1e-9:
+    for i, b in enumerate(PACE_BREAKS):
+        if ratio >= b - 1e-9:
             k = i
     return k
 
 
-def legend(lang: str = "zh") -> list[tuple[str, str]]:
-    """(label, colour) per class, the no-target class last."""
+def _pct(v: float) -> str:
+    return f"{v * 100:.1f}%"
+
+
+def legend(lang: str = "zh", reference: float | None = None, stat: str = "start_rate") -> list[tuple[str, str]]:
+    """(label, colour) per class, the no-target class last; each label says the share of the reference
+    and, when the reference is known, the rates that means at this week (the breaks explained)."""
+    ref_word = t(f"map.ref.{stat}", lang)
     out = []
-    for i, b in enumerate(BREAKS):
-        hi = BREAKS[i + 1] if i + 1 < len(BREAKS) else None
-        label = f"{b * 100:.0f}%–{hi * 100:.0f}%" if hi is not None else (f"≥ {b * 100:.0f}%")
+    for i, key in enumerate(PACE_KEYS):
+        if key == "done":
+            out.append((t("map.class.done", lang), COLOURS[i]))
+            continue
+        lo = PACE_BREAKS[i]
+        hi = PACE_BREAKS[i + 1] if i + 1 < len(PACE_BREAKS) else None
+        if i == 0:
+            share = t("map.share.below", lang, hi=f"{hi * 100:.0f}%", ref=ref_word)
+        elif hi is None:
+            share = t("map.share.above", lang, lo=f"{lo * 100:.0f}%", ref=ref_word)
+        else:
+            share = t("map.share.between", lang, lo=f"{lo * 100:.0f}%", hi=f"{hi * 100:.0f}%", ref=ref_word)
+        label = t(f"map.class.{key}", lang) + t("map.class.sep", lang) + share
+        if reference is not None and reference > 1e-9:
+            a, b = lo * reference, (min(hi * reference, 1.0) if hi is not None else 1.0)
+            if a >= 1.0 - 1e-9:
+                rates = None  # a pace near 100%: nobody can be this far ahead short of the target
+            elif i == 0:
+                rates = t("map.rates.below", lang, hi=_pct(b))
+            else:
+                rates = t("map.rates.between", lang, lo=_pct(a), hi=_pct(b))
+            if rates:
+                label += t("map.rates.wrap", lang, rates=rates)
         out.append((label, COLOURS[i]))
     out.append((t("map.no_target", lang), NO_DATA))
     return out
+
+
+def reference_line(lang: str, reference: float | None, stat: str, region_name: str = "") -> str:
+    """What the classes are measured against, for the legend's heading."""
+    if reference is None:
+        return ""
+    return t(f"map.reference.{stat}", lang, pace=fmt.pct(reference), region=region_name)
 
 
 def point_legend(lang: str = "zh") -> list[tuple[str, str]]:
@@ -69,10 +123,14 @@ def point_legend(lang: str = "zh") -> list[tuple[str, str]]:
 
 
 def county_features(rows: list[dict], stat: str, metric: str, lang: str = "zh",
-                    tolerance: float = 0.01) -> dict:
+                    tolerance: float = 0.01, reference: float | None = None) -> dict:
     """A GeoJSON FeatureCollection of county boundaries with precomputed fill and tooltip text.
 
-    rows: summary blocks ({"adcode", "name", "totals"}) as `metrics.summary` returns them.
+    rows: summary blocks ({"adcode", "name", "totals"}) as `metrics.summary` returns them;
+    reference: what each rate is classed against (the pace for starts; None: classes by the
+    rate alone, as if the pace were 100%).
+    Each feature also carries `label` (the county's short name) and `label_at` (a point inside
+    it) for the names drawn on the map.
     """
     unit = t(f"figure.unit.{metric}", lang)
     stat_label = t(f"chart.rate.{stat}", lang)
@@ -80,19 +138,26 @@ def county_features(rows: list[dict], stat: str, metric: str, lang: str = "zh",
     for r in rows:
         m = r["totals"][metric]
         rate = m[stat]
-        k = rate_class(rate)
+        k = rate_class(rate, 1.0 if reference is None else reference)
         colour = NO_DATA if k is None else COLOURS[k]
         props = {
             "adcode": r["adcode"], "name": r["name"], "rate": rate, "fill": _rgba(colour),
-            "line1": f"{stat_label} {fmt.pct(rate)}",
+            "label": regions.short_name(r["name"], r["adcode"]),
+            "class": None if k is None else PACE_KEYS[k],
+            "line1": f"{stat_label} {fmt.pct(rate)}" + ("" if k is None else
+                                                        " · " + t(f"map.class.{PACE_KEYS[k]}", lang)),
             "line2": t("map.tooltip_line2", lang, target=fmt.exact(m["target"]), started=fmt.exact(m["started"]),
                        completed=fmt.exact(m["completed"]), unit=unit),
         }
         region = regions.get(r["adcode"])
         if region.has_boundary:
-            geometry = _rounded(regions.boundary(r["adcode"], tolerance))
+            shape = regions.boundary(r["adcode"], tolerance)
+            geometry = _rounded(shape)
+            inside = shape.representative_point()  # inside the county, also for a crescent or a multipolygon
+            props["label_at"] = [round(inside.x, 4), round(inside.y, 4)]
         elif regions.point(r["adcode"]) is not None:
             geometry = {"type": "Point", "coordinates": [round(v, 4) for v in regions.point(r["adcode"])]}
+            props["label_at"] = geometry["coordinates"]
             props["line1"] += NO_BOUNDARY_TIP.pick(lang)
         else:
             unplaced.append(props)
@@ -148,8 +213,22 @@ def community_points(register: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
+PHONE_WIDTH, TABLET_WIDTH = 340, 700  # the map's width in px on a 390-px phone and on a tablet
+
+
+def map_width(user_agent: str | None, wide: int = 1000) -> int:
+    """The width the map will be drawn at, from the browser's User-Agent: the server does not see the
+    viewport, and a view fitted to a desktop width crops a phone's (Xining and Haidong off-screen)."""
+    ua = (user_agent or "").lower()
+    if "ipad" in ua or ("android" in ua and "mobile" not in ua) or "tablet" in ua:
+        return min(wide, TABLET_WIDTH)
+    if any(k in ua for k in ("iphone", "mobile", "mobi", "android")):
+        return min(wide, PHONE_WIDTH)
+    return wide
+
+
 def view_for(adcodes: list[str], width_px: int = 1000, height_px: int = 620) -> pdk.ViewState:
-    """A view that fits the regions' bounds."""
+    """A view that fits the regions' bounds into a map of `width_px` × `height_px`."""
     xs0, ys0, xs1, ys1 = [], [], [], []
     for a in adcodes:
         if regions.has_boundary(a):
@@ -200,10 +279,60 @@ def _rounded(geom, digits: int = 4) -> dict:
     return {"type": m["type"], "coordinates": walk(m["coordinates"])}
 
 
+def _text_px(text: str, size: float) -> float:
+    return sum(size if ord(ch) > 0x2E80 else 0.6 * size for ch in text)
+
+
+def _to_px(lon: float, lat: float, view: pdk.ViewState) -> tuple[float, float]:
+    """Web Mercator pixels relative to the view's centre at its zoom."""
+    scale = 512 * 2 ** view.zoom / 360
+
+    def y(la: float) -> float:
+        return math.degrees(math.log(math.tan(math.pi / 4 + math.radians(la) / 2)))
+
+    return (lon - view.longitude) * scale, -(y(lat) - y(view.latitude)) * scale
+
+
+def label_rows(features: dict, view: pdk.ViewState | None = None, label_px: int = 13) -> list[dict]:
+    """The county names to draw: {"label", "at"} per feature that has a place for it.
+
+    With a view, names that would overlap are left out, largest county first (at a province's
+    scale the four districts of Xining share a thumbnail; their names stay in the tooltip), so
+    every name drawn is readable."""
+    rows = [(f["properties"]["label"], f["properties"]["label_at"], f.get("geometry") or {})
+            for f in features.get("features", []) if f["properties"].get("label_at")]
+    if view is None:
+        return [{"label": name, "at": at} for name, at, _ in rows]
+
+    def extent(geom: dict) -> float:  # the county's size in degrees², to place the big ones first
+        xs, ys = [], []
+
+        def walk(c):
+            if c and isinstance(c[0], (int, float)):
+                xs.append(c[0]), ys.append(c[1])
+            else:
+                for x in c:
+                    walk(x)
+        walk(geom.get("coordinates") or [])
+        return (max(xs) - min(xs)) * (max(ys) - min(ys)) if xs else 0.0
+
+    placed: list[tuple[float, float, float, float]] = []
+    out = []
+    for name, at, geom in sorted(rows, key=lambda r: -extent(r[2])):
+        x, y = _to_px(at[0], at[1], view)
+        w, h = _text_px(name, label_px) / 2 + 3, label_px * 0.65 + 2
+        box = (x - w, y - h, x + w, y + h)
+        if any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in placed):
+            continue
+        placed.append(box)
+        out.append({"label": name, "at": at})
+    return out
+
+
 def deck(features: dict, points: pd.DataFrame | None = None, *, basemap_style_url: str = "",
-         view: pdk.ViewState | None = None) -> pdk.Deck:
-    """The map: county choropleth (layer id "counties", pickable; units without a boundary as circles in it)
-    and community points ("communities")."""
+         view: pdk.ViewState | None = None, label_px: int = 13) -> pdk.Deck:
+    """The map: county choropleth (layer id "counties", pickable; units without a boundary as circles in it),
+    community points ("communities") and county names ("names", `label_px` high; 0: none)."""
     data = {"type": "FeatureCollection", "features": features.get("features", [])}  # not the "unplaced" list
     layers = [pdk.Layer("GeoJsonLayer", id="counties", data=data, pickable=True, stroked=True, filled=True,
                         get_fill_color="properties.fill", get_line_color=OUTLINE, line_width_min_pixels=1,
@@ -216,6 +345,16 @@ def deck(features: dict, points: pd.DataFrame | None = None, *, basemap_style_ur
                                 get_position=["lon", "lat"], get_fill_color="colour", get_radius=400,
                                 radius_min_pixels=3, radius_max_pixels=9, stroked=True,
                                 get_line_color=[255, 255, 255, 255], line_width_min_pixels=1))
+    names = label_rows(features, view, label_px) if label_px else []
+    if names:
+        # quoted strings stay plain values (pydeck makes any other string a JavaScript accessor);
+        # "auto": deck.gl builds the glyph atlas from the names themselves, in the browser's CJK font
+        layers.append(pdk.Layer("TextLayer", id="names", data=names, pickable=False, get_position="at",
+                                get_text="label", get_size=label_px, size_units='"pixels"',
+                                get_color=LABEL_COLOUR, font_family=f'"{LABEL_FONT}"', character_set='"auto"',
+                                font_weight=600, get_text_anchor='"middle"', get_alignment_baseline='"center"',
+                                font_settings={"sdf": True, "fontSize": 64, "buffer": 6},
+                                outline_width=4, outline_color=LABEL_HALO))
     return CompactDeck(layers=layers, initial_view_state=view or pdk.ViewState(latitude=35.5, longitude=96, zoom=4.5),
                        map_provider=None,  # Streamlit draws the MapLibre style itself, whatever the provider
                        map_style=basemap_style_url or BLANK_STYLE,

@@ -39,6 +39,7 @@ SCREENS: tuple[Screen, ...] = (
     Screen("pages/overview.py", "nav.overview", ":material/dashboard:", "read", default=True),
     Screen("pages/map.py", "nav.map", ":material/map:", "read"),
     Screen("pages/rankings.py", "nav.rankings", ":material/leaderboard:", "read"),
+    Screen("pages/bigscreen.py", "nav.bigscreen", ":material/tv:", "read"),
     Screen("pages/progress.py", "nav.progress", ":material/trending_up:", "read"),
     Screen("pages/content.py", "nav.content", ":material/construction:", "read"),
     Screen("pages/register.py", "nav.register", ":material/table_view:", "read"),

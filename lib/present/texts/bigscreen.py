@@ -1,0 +1,68 @@
+"""Interface text of the big screen (大屏, pages/bigscreen.py) for the weekly meeting."""
+
+from __future__ import annotations
+
+from lib.domain.text import Text
+
+TEXT = {
+    "nav.bigscreen": Text("大屏", "Big screen"),
+    "bs.title": Text("{programme} · {region}", "{programme} · {region}"),
+    "bs.view.overview": Text("总览", "Overview"),
+    "bs.view.map": Text("地图", "Map"),
+    "bs.view.ranking": Text("排名", "Ranking"),
+    "bs.view.week": Text("本周变化", "This week"),
+    "bs.views": Text("画面", "View"),
+    "bs.pause": Text("暂停轮播", "Pause"),
+    "bs.exit": Text("退出大屏", "Leave big screen"),
+    "bs.stamp": Text("数据截至 {week}", "Data as of {week}"),
+    "bs.updated": Text("更新于 {time}（北京时间）", "updated {time} Beijing time"),
+    "bs.next": Text("{seconds}秒后切换", "next view in {seconds} s"),
+    "bs.paused": Text("轮播已暂停", "Carousel paused"),
+    # headline cards
+    "bs.target": Text("年度目标", "Target"),
+    "bs.started": Text("已开工", "Started"),
+    "bs.start_rate": Text("开工率", "Start rate"),
+    "bs.completed": Text("已完工", "Completed"),
+    "bs.completion_rate": Text("完工率", "Completion rate"),
+    "bs.invested": Text("累计完成投资", "Invested"),
+    "bs.unit_label": Text("{label}", "{label} ({unit})"),
+    "bs.this_week": Text("本周 {delta}", "this week {delta}"),
+    "bs.pace": Text("序时进度 {pace}", "pace {pace}"),
+    "bs.vs_pace": Text("较序时 {points:+.1f} 个百分点", "{points:+.1f} pt against the pace"),
+    "bs.pace_chart": Text("累计开工与序时进度", "Started against the season's pace"),
+    # map and ranking
+    "bs.map_title": Text("各县（市、区）{stat}", "{stat} by county"),
+    "bs.ranking_title": Text("各县（市、区）{stat}排名", "County ranking by {stat}"),
+    "bs.ranking_title_level": Text("各{level}{stat}排名", "Ranking of the {level} by {stat}"),
+    # this week
+    "bs.week.new": Text("本周新增", "New this week"),
+    "bs.week.new_started": Text("新开工", "Newly started"),
+    "bs.week.new_completed": Text("新完工", "Newly completed"),
+    "bs.week.new_invested": Text("新增完成投资", "Newly invested"),
+    "bs.week.communities": Text("{n}个小区", "{n} communities"),
+    "bs.week.moves": Text("排名变化（较上周）", "Rank changes since last week"),
+    "bs.week.up": Text("上升", "Up"),
+    "bs.week.down": Text("下降", "Down"),
+    "bs.week.no_moves": Text("排名没有变化", "No rank changed"),
+    "bs.week.no_prev": Text("没有上周数据可比较", "No earlier week to compare with"),
+    "bs.week.not_reported": Text("本周未填报", "Not reported this week"),
+    "bs.week.all_reported": Text("全部按时填报", "Every county reported"),
+    "bs.week.open": Text("本周填报尚未截止（{text}），截止后列出。", "This week is still being reported ({text}); "
+                         "listed once it closes."),
+    "bs.week.actions": Text("待办督办事项", "Open follow-up actions"),
+    "bs.week.no_actions": Text("没有待办事项", "No open actions"),
+    "bs.week.actions_internal": Text("登录后显示", "Shown to signed-in staff"),
+    "bs.week.more": Text("等{n}个", "and {n} more"),
+    "bs.week.deadline": Text("限{day}前", "by {day}"),
+    "bs.registered": Text("纳入台账", "In register"),
+    "bs.reported": Text("本周填报小区", "Communities reporting"),
+    "bs.reported_sub": Text("已报 / 台账", "reported / in register"),
+    "bs.paid": Text("累计资金支付", "Paid"),
+    "bs.pay_rate": Text("占完成投资 {rate}", "{rate} of the amount invested"),
+    "bs.week.most.start_rate": Text("本周新开工最多（{metric}）", "Most new starts this week ({metric})"),
+    "bs.week.most.completion_rate": Text("本周新完工最多（{metric}）", "Most new completions this week ({metric})"),
+    "bs.week.none_moved": Text("本周没有新增", "Nothing new this week"),
+    "bs.week.no_movement": Text("近两周无进展", "No movement in two weeks"),
+    "bs.week.all_moved": Text("各县（市、区）均有进展", "Every county moved"),
+    "bs.no_week": Text("尚无填报数据。", "No reports yet."),
+}
