@@ -133,6 +133,18 @@ def sees_internal(viewer: Actor) -> bool:
     return can(viewer, "read_internal")
 
 
+def sees_internal_in(viewer: Actor, region: str | None) -> bool:
+    """May `viewer` see the internal fields of rows in `region` (a county's problems, an action
+    for it)? Leaders, administrators and the system: everywhere; a district account: inside its
+    own county or prefecture only (never for rows of no region, nor without a scope)."""
+    viewer = _as_actor(viewer)
+    if not sees_internal(viewer):
+        return False
+    if viewer.role != "district":
+        return True
+    return bool(viewer.scope_adcode) and region is not None and _in_scope(viewer.scope_adcode, str(region))
+
+
 def can(actor: Actor | None, action: str, region: str | None = None) -> bool:
     """True if the actor may do `action` (in `region`, for scoped actions)."""
     actor = _as_actor(actor)
@@ -476,6 +488,6 @@ def refresh(store: Store, actor: Actor) -> Actor:
     return replace(actor, role=u.role, scope_adcode=u.scope_adcode, display_name=u.display_name)
 
 
-__all__ = ["Actor", "User", "ROLES", "PERMISSIONS", "can", "require", "authenticate",
+__all__ = ["Actor", "User", "ROLES", "PERMISSIONS", "can", "require", "sees_internal", "sees_internal_in", "authenticate",
            "create_user", "update_user", "disable_user", "enable_user", "list_users", "load_actor",
            "actor_for_identity", "refresh", "hash_password", "MAX_FAILED_ATTEMPTS", "LOCKOUT"]

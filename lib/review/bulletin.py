@@ -217,6 +217,7 @@ def monthly_bulletin(store: Store, programme_id: int | str, month: str | None = 
         reg = metrics.register_table(store, prog.id, as_of=day, viewer=viewer)
         if len(reg) and "problems" in reg.columns:
             open_ = reg[reg["problems"].notna() & (reg["problems"].astype(str).str.strip() != "")]
+            open_ = open_[[auth.sees_internal_in(viewer, a) for a in open_["county_adcode"]]]  # a district: its own
             problems = open_["problems"].value_counts()
     scope, child_word, addressee = _scope_words(prog.region_adcode)
     pending = asof.in_progress(store, prog)

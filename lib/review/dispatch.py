@@ -159,6 +159,7 @@ def open_problems(store: Store, programme_id: int, week: date, region: str | Non
     if df.empty or "problems" not in df.columns:
         return pd.DataFrame(columns=["prefecture", "county", "name", "stage", "report_date", "problems"])
     df = df[df["problems"].notna() & (df["problems"].astype(str).str.strip() != "")]
+    df = df[[auth.sees_internal_in(viewer, a) for a in df["county_adcode"]]]  # a district: its own county's
     return df[["prefecture", "county", "name", "stage", "report_date", "problems"]].reset_index(drop=True)
 
 
@@ -200,8 +201,10 @@ def weekly_dispatch(store: Store, programme_id: int | str, week: str | date | No
         "closed": final, "week_reporting": status, "in_progress": asof.in_progress(store, prog),
         "problems": None if public else open_problems(store, prog.id, wk, region, viewer=viewer),
         # follow-up actions name who is responsible: internal
-        "actions": None if public else actions.list_open(store, prog.id, wk),
-        "actions_closed": None if public else actions.closed_in_week(store, prog.id, wk),
+        "actions": None if public else [a for a in actions.list_open(store, prog.id, wk)
+                                        if auth.sees_internal_in(viewer, a["region"])],
+        "actions_closed": None if public else [a for a in actions.closed_in_week(store, prog.id, wk)
+                                               if auth.sees_internal_in(viewer, a["region"])],
     }
     return pack
 
