@@ -309,6 +309,8 @@ def _differs(a, b) -> bool:
 def _err(pv: Preview, row: RawRow, fld: str | None, msg: str, value=None, warn: bool = False):
     """An error (or, with warn, a warning) on a row, in the column of `fld` (its template header)."""
     shown = row.raw.get(fld) if fld and value is None else value
+    if fld in row.merged:  # the cell was merged with a row above: say so, not only "empty" or "went back"
+        msg += row.merged[fld]
     issue = Issue("warning" if warn else "error", row.sheet, row.row_number, _column(fld) if fld else None,
                   None if shown is None else str(shown), msg)
     (pv.warnings if warn else pv.errors).append(issue)

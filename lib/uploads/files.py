@@ -111,9 +111,9 @@ class FileProblem(Exception):
 class Budget:
     """The time one read may take (MAX_READ_SECONDS), checked by every loop over rows or pieces."""
 
-    def __init__(self, seconds: float = MAX_READ_SECONDS):
-        self.seconds = seconds
-        self.until = time.monotonic() + seconds
+    def __init__(self, seconds: float | None = None):
+        self.seconds = MAX_READ_SECONDS if seconds is None else seconds
+        self.until = time.monotonic() + self.seconds
 
     def check(self) -> None:
         if time.monotonic() > self.until:

@@ -146,6 +146,16 @@ def gc_paused():
             gc.enable()
 
 
+def merge_note(raw: RawSheet, r: int, c: int, filled: bool) -> str:
+    """What a message about a cell merged with a row above adds: the range, and what was read."""
+    top = raw.merged[(r, c)][0]
+    ref = raw.merge_ref(r, c) or f"{column_letter(c)}{top}"
+    if filled:
+        return (f"（该格在合并单元格 {ref} 中，按第{top}行的内容「{_short(cell_text(raw.get(*raw.merged[(r, c)])), 20)}」"
+                f"读取；如各行不同，请取消合并后逐行填写）")
+    return f"（该格在合并单元格 {ref} 中，数值只计入第{top}行；请取消合并后逐行填写）"
+
+
 def _first_value(values: list[Any]) -> Any:
     """A row's first non-empty cell value (None for none)."""
     for v in values:
@@ -198,6 +208,8 @@ class RawRow:
     values: dict[str, Any]
     raw: dict[str, str | None]
     invalid_fields: list[str] = field(default_factory=list)
+    # field -> a sentence saying its cell lies in a range merged with a row above (messages append it)
+    merged: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -275,6 +287,9 @@ class _SheetReader:
         msg = f"{self.raw.where()}第{row}行{cm.quoted}"
         msg += f"的值「{_short(text)}」{reason}" if text is not None else reason
         msg += f"，{hint}。" if hint else "。"
+        src = self.raw.merged.get((row, cm.col)) if self.raw.merged else None
+        if severity == "error" and src is not None and src[0] < row:
+            msg += merge_note(self.raw, row, cm.col, FIELD_TYPES[cm.field] == "text")
         self.issues.append(Issue(severity, self.raw.name, row, cm.label, text, msg))  # type: ignore[arg-type]
 
     def sheet_issue(self, severity: str, message: str, cm: ColumnMap | None = None, row: int | None = None) -> None:
@@ -476,6 +491,7 @@ class _SheetReader:
                 if merged is not None:
                     src = merged.get((r, cm.col))
                     if src is not None and src[0] < r and src[0] >= first_data:
+                        row.merged[fld] = merge_note(self.raw, r, cm.col, ftype == "text")
                         if ftype == "text":  # names and places: filled down
                             value = self.raw.get(*src)
                         elif self.raw.get(*src) is not None and (src, cm.col) not in numeric_merge_warned:
