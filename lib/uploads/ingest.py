@@ -177,19 +177,23 @@ def rollback(store: Store, upload_id: int, *, actor=None) -> dict:
 
 
 def uploads(store: Store, programme: int | str, county: str | None = None, *, viewer: Actor) -> list[dict]:
-    """Upload history, newest first (uploader names are left out in public mode)."""
-    public = not auth.sees_internal(viewer)
+    """Upload history, newest first. Who uploaded or rolled back is internal: left out for the
+    public, and for a district account outside its own county or prefecture."""
     prog = get_programme(store, programme)
     q = select(Upload).where(Upload.programme_id == prog.id).order_by(Upload.id.desc())
     if county:
         q = q.where(Upload.county_adcode == county)
     with store.session() as s:
         rows = s.scalars(q).all()
-    return [{"id": u.id, "kind": u.kind, "filename": u.filename, "as_of": u.as_of, "county": u.county_adcode,
-             "uploaded_at": u.uploaded_at, "uploaded_by": None if public else u.uploaded_by,
-             "status": u.status, "rows": u.rows, "accepted": u.accepted, "changes": (u.summary or {}).get("changes"),
-             "warnings": len(u.warnings or []), "rolled_back_by": None if public else u.rolled_back_by}
-            for u in rows]
+    out = []
+    for u in rows:
+        hide = not auth.sees_internal_in(viewer, u.county_adcode)
+        out.append({"id": u.id, "kind": u.kind, "filename": u.filename, "as_of": u.as_of, "county": u.county_adcode,
+                    "uploaded_at": u.uploaded_at, "uploaded_by": None if hide else u.uploaded_by,
+                    "status": u.status, "rows": u.rows, "accepted": u.accepted,
+                    "changes": (u.summary or {}).get("changes"), "warnings": len(u.warnings or []),
+                    "rolled_back_by": None if hide else u.rolled_back_by})
+    return out
 
 
 def raw_file(store: Store, upload_id: int) -> tuple[str, bytes]:

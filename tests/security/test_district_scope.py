@@ -68,3 +68,20 @@ def test_a_district_account_without_a_scope_sees_no_internal_row(fresh_demo_stor
     _plant(store)
     pack = dispatch.weekly_dispatch(store, 1, WEEK, viewer=Actor(username="x", role="district"))
     assert pack["problems"].empty and pack["actions"] == []
+
+
+def test_upload_history_names_uploaders_of_the_own_county_only(fresh_demo_store):
+    from lib.uploads import ingest
+    from tests.support.uploads import register_sheet
+
+    store = fresh_demo_store
+    for county, name in ((CD, "甲小区"), (CZ, "乙小区")):
+        pv = ingest.commit(store, register_sheet(name, county={CD: "城东区", CZ: "城中区"}[county]), "r.xlsx", 1,
+                           actor=Actor(username=f"clerk_{county}", role="district", scope_adcode=county),
+                           county=county, as_of="2021-06-01", kind="register")
+        assert pv.status == "committed", [e.message for e in pv.errors]
+    named = {u["county"]: u["uploaded_by"] for u in ingest.uploads(store, 1, viewer=CLERK) if u["county"] in (CD, CZ)}
+    assert named == {CD: f"clerk_{CD}", CZ: None}
+    named = {u["county"]: u["uploaded_by"] for u in ingest.uploads(store, 1, viewer=LEADER) if u["county"] in (CD, CZ)}
+    assert named == {CD: f"clerk_{CD}", CZ: f"clerk_{CZ}"}
+    assert all(u["uploaded_by"] is None for u in ingest.uploads(store, 1, viewer=Actor.public()))
