@@ -107,7 +107,7 @@ def overview(s: dict, prev: dict | None) -> None:
 
     rate, pace = m["start_rate"], s["expected_share"]
     vs_pace = t("bs.vs_pace", L, points=(rate - pace) * 100) if rate is not None else ""
-    left, right = st.columns([3, 2], gap="medium")
+    left, right = st.columns([13, 7], gap="medium")
     with left:
         for row in ((card(label("bs.target"), fmt.count(m["target"], unit, L)),
                      card(label("bs.started"), fmt.count(m["started"], unit, L), this_week("started")),
@@ -132,7 +132,8 @@ def overview(s: dict, prev: dict | None) -> None:
         one = trends.with_rates(series, f.metric)
         one = one[one["week"] <= date.fromisoformat(s["as_of"])] if not one.empty else one
         fig = charts.pace(one, f.metric, L, title=t("bs.pace_chart", L), large=True)
-        fig.update_layout(height=BODY_PX - 40, font={"size": 18}, title_font={"size": 24})
+        fig.update_layout(height=BODY_PX - 40, font={"size": 18}, title_font={"size": 24}, margin_t=60,
+                          legend={"yref": "paper", "y": -0.08, "yanchor": "top", "x": 0, "xanchor": "left"})
         widgets.chart(fig, "bs_pace")
 
 

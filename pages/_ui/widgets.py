@@ -39,7 +39,7 @@ def projector() -> None:
 
 
 # Big screen (大屏): 16:9, no sidebar or header; sizes follow the viewport width, so that at
-# 1920 px the figures are 76.8 px (4vw) and their labels 28.8 px (1.5vw), never under 56 / 24 px
+# 1920 px the figures are 61.4 px (3.2vw) and their labels 28.8 px (1.5vw), never under 56 / 24 px
 # there, and a laptop still fits the whole view.
 BIGSCREEN_CSS = """<style>
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stHeader"],
@@ -48,9 +48,9 @@ BIGSCREEN_CSS = """<style>
 .stMainBlockContainer { padding: 0.8vw 1.6vw 0.4vw 1.6vw !important; max-width: 100% !important; }
 .bs-title { font-size: clamp(20px, 2vw, 52px); font-weight: 700; line-height: 1.2; margin: 0; }
 .bs-stamp { font-size: clamp(14px, 1.25vw, 32px); color: #444; line-height: 1.3; }
-.bs-card { background: #f4f7fa; border-radius: 0.6vw; padding: 0.9vw 1.2vw; height: 100%; }
+.bs-card { background: #f4f7fa; border-radius: 0.6vw; padding: 0.9vw 1.2vw; height: 100%; margin-bottom: 0.4rem; }
 .bs-label { font-size: clamp(16px, 1.5vw, 40px); color: #333; line-height: 1.25; }
-.bs-figure { font-size: clamp(30px, 3.6vw, 100px); font-weight: 700; color: #0b3f80; line-height: 1.1;
+.bs-figure { font-size: clamp(30px, 3.2vw, 90px); font-weight: 700; color: #0b3f80; line-height: 1.1;
              white-space: nowrap; }
 .bs-sub { font-size: clamp(14px, 1.3vw, 34px); color: #444; line-height: 1.3; }
 .bs-up { color: #0072B2; } .bs-down { color: #b35806; }
@@ -65,7 +65,7 @@ BIGSCREEN_CSS = """<style>
 
 
 def bigscreen() -> None:
-    st.markdown(BIGSCREEN_CSS, unsafe_allow_html=True)
+    st.html(BIGSCREEN_CSS)  # style only: applied to the page, drawn nowhere
 
 
 def show_user_error(e: UserError) -> None:
