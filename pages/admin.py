@@ -214,7 +214,9 @@ with tab_programmes:
         subsidy = {k: v for k, v in (("per_household_wan", per_hh), ("per_lift_wan", per_lift)) if v}
         return {"name": name, "region": region, "years": years, "season": season, "eligibility_year": int(elig),
                 "report_weekday": int(weekday), "report_deadline": deadline, "subsidy": subsidy,
-                "metrics": counted, "source": src, "closing": closing}
+                "metrics": counted, "source": src,
+                # the default rule shown as "50%" is no change for a programme that has none set
+                "closing": closing if cur.get("closing") or closing.replace(" ", "") != "50%" else None}
 
     st.subheader(t("admin.new_programme", L))
     given = _settings_form("new_programme", None)

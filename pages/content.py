@@ -1,4 +1,4 @@
-"""Content and funding: what is being renovated, where the money comes from, Qinghai's subsidy standard."""
+"""Content and funding: what is being renovated, where the money comes from, the programme's subsidy standard."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import streamlit as st
 
 from lib.domain.errors import UserError
 from lib.figures import content
+from lib.figures import sourcedoc
 from lib.office import fmt
 from lib.present import charts
 from lib.present.i18n import t
@@ -64,12 +65,14 @@ ftable = widgets.labelled(funds.assign(source=[t(f"funding.{k}", L) for k in fun
     "source": "content.col.source", "planned_wan": "content.col.planned_wan", "share": "content.col.funding_share"}, L)
 widgets.download_table(ftable, f"funding_{f.region}", "funding_dl", L)
 
-# --- Qinghai's subsidy standard ------------------------------------------------------------------------
+# --- the programme's own subsidy standard (Qinghai's document: 1.5万元/户, 15万元/部) ---------------------
 st.subheader(t("content.subsidy", L))
 if not subsidy["applies"]:
     st.caption(t("content.no_subsidy", L))
 else:
-    st.caption(t("content.subsidy_rule", L))
+    std = subsidy["standard"]
+    st.caption(t("content.subsidy_rule", L, per_household=f"{std.get('per_household_wan', 0):g}",
+                 per_lift=f"{std.get('per_lift_wan', 0):g}"))
     if subsidy["ok"]:
         st.success(t("content.subsidy_ok", L, n=fmt.exact(s["totals"]["communities"]["registered"]),
                      required=fmt.money_wan(subsidy["required_wan"], L),
@@ -83,3 +86,10 @@ else:
             "planned_wan": "content.col.subsidy_planned_wan", "shortfall_wan": "content.col.shortfall_wan"}, L)
         st.dataframe(short, hide_index=True, width="stretch")
         widgets.download_table(short, f"subsidy_short_{f.region}", "subsidy_dl", L)
+
+# --- where the programme's own document disagrees with itself (Qingtian: 395 vs 364 buildings) -----------
+disagree = store.cached(sourcedoc.document_disagreements, f.programme)
+if disagree:
+    st.subheader(t("content.document_check", L))
+    for d in disagree:
+        st.warning(d["message"].pick(L), icon=":material/rule:")

@@ -133,7 +133,9 @@ a, b = st.columns(2)
 a.progress(min(1.0, share), text=f"{t('kpi.season', L)} {fmt.pct(share)}")
 b.progress(min(1.0, rate or 0.0), text=f"{t('kpi.target_done', L)} {fmt.pct(rate)}")
 band = rankings.DEFAULT_BANDS.classify(rate, share)
-if rate is None:
+if not weeks:  # nothing reported yet: no verdict on the pace (a register without progress is not "behind")
+    st.info(t("pace.no_reports", L))
+elif rate is None:
     st.info(t("pace.none", L))
 else:
     msg = t(f"pace.{band}", L, rate=fmt.pct(rate), pace=fmt.pct(share))

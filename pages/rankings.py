@@ -51,7 +51,10 @@ except UserError as e:
 stat_label = t(f"kpi.{f.stat}", L)
 ref = df["expected"].iloc[0] if not df.empty else s["expected_share"]
 with head:
-    st.title(t("rank.title", L, region=s["name"], level=t(f"level.{level}", L), stat=stat_label))
+    if df.empty:  # a county's own programme: nothing below it to rank
+        st.title(t("rank.title_alone", L, region=s["name"], stat=stat_label))
+    else:
+        st.title(t("rank.title", L, region=s["name"], level=t(f"level.{level}", L), stat=stat_label))
     widgets.demo_banner(s["demo"], L)
     note = (t("rank.reference_start", L, pace=fmt.pct(ref)) if f.stat == "start_rate" else
             t("rank.reference_completion", L, region=s["name"], pace=fmt.pct(ref)))

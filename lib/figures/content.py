@@ -139,11 +139,11 @@ def subsidy_applies(store: Store, programme: int | str) -> bool:
 
 def subsidy_check(store: Store, programme: int | str, region: str | None = None,
                   as_of: str | date | None = None) -> dict:
-    """Planned central + provincial subsidy against Qinghai's standards.
+    """Planned central + provincial subsidy against the programme's own standard (Programme.subsidy).
 
-    Standard per community: central + provincial ≥ 1.5万元 × households +
-    15万元 × lifts planned, of which provincial ≥ 15万元 × lifts planned.
-    Returns {"applies", "households", "lifts", "required_wan", "planned_wan",
+    Standard per community (Qinghai's document: 1.5万元/户, 15万元/部): central + provincial ≥
+    per_household_wan × households + per_lift_wan × lifts planned, of which provincial ≥
+    per_lift_wan × lifts planned. Returns {"applies", "standard", "households", "lifts", "required_wan", "planned_wan",
     "required_lift_wan", "planned_provincial_wan", "ok", "short": DataFrame of
     communities below the standard (code, name, county, households, lifts,
     required_wan, planned_wan, shortfall_wan)}.
@@ -154,7 +154,7 @@ def subsidy_check(store: Store, programme: int | str, region: str | None = None,
     df = _projects(store, pid, region, day) if applies else pd.DataFrame()
     short_cols = ["code", "name", "county", "households", "lifts", "required_wan", "planned_wan", "shortfall_wan"]
     if not applies or df.empty:
-        return {"applies": applies, "households": 0, "lifts": 0, "required_wan": 0.0, "planned_wan": 0.0,
+        return {"applies": applies, "standard": std, "households": 0, "lifts": 0, "required_wan": 0.0, "planned_wan": 0.0,
                 "required_lift_wan": 0.0, "planned_provincial_wan": 0.0, "ok": True,
                 "short": pd.DataFrame(columns=short_cols)}
     hh = df["households"].fillna(0).astype("float64")
@@ -168,7 +168,7 @@ def subsidy_check(store: Store, programme: int | str, region: str | None = None,
         "code": df["code"], "name": df["name"], "county": df["county_adcode"].map(lambda a: all_r[a].name),
         "households": hh.astype("int64"), "lifts": lifts_n.astype("int64"), "required_wan": required.round(1),
         "planned_wan": planned.round(1), "shortfall_wan": (required - planned).clip(lower=0).round(1)})[bad]
-    return {"applies": True, "households": int(hh.sum()), "lifts": int(lifts_n.sum()),
+    return {"applies": True, "standard": std, "households": int(hh.sum()), "lifts": int(lifts_n.sum()),
             "required_wan": round(float(required.sum()), 1), "planned_wan": round(float(planned.sum()), 1),
             "required_lift_wan": round(float(lift_req.sum()), 1),
             "planned_provincial_wan": round(float(df["fund_provincial"].fillna(0).sum()), 1),

@@ -26,6 +26,14 @@ from lib.store.engine import Store, audit
 
 QINGHAI_CODE = "qinghai-2021"
 QINGTIAN_CODE = "qingtian-2020-2022"
+# What each demonstration programme holds that is real (the banner says so): Qingtian's register is
+# the 14 communities its document lists, with no progress; Qinghai's register and progress are generated.
+REAL_REGISTER = frozenset({QINGTIAN_CODE})
+
+
+def data_kind(code: str | None) -> str:
+    """'real_register' for a demonstration programme whose register is the document's own rows, else 'generated'."""
+    return "real_register" if code in REAL_REGISTER else "generated"
 SEED = 20210222  # the date of 青政办〔2021〕13号
 
 QINGHAI_TARGET_COMMUNITIES = 489

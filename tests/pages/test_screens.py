@@ -64,8 +64,25 @@ def test_an_empty_programme(app):
     at = app(programme=str(pid))
     assert "空计划" in at.title[0].value
     assert metrics_shown(at)["年度目标"] == "—"
-    assert any("无法比较进度" in i.value for i in at.info)
+    assert any("尚无进度填报，暂不评价进度" in i.value for i in at.info)
     for page in PAGES[1:]:
         go(at, page)
         assert at.title or at.info
     assert any("没有符合条件" in i.value for i in at.info)  # the register is empty
+
+
+def test_qingtian_is_shown_as_what_it_is(app):
+    """Qingtian (programme 2): a real register from its document and no progress. The banner says the register is
+    real, the overview gives no pace verdict, the rankings title is not '青田县县（市、区）', the content screen applies
+    no other province's subsidy rule and shows the document's own disagreement (正文约395栋, 表中合计364栋)."""
+    from tests.support.screens import go, text_of
+    at = app(programme="2")
+    text = text_of(at)
+    assert "台账为计划文件所列的真实小区" in text and "系统生成" not in text
+    assert "尚无进度填报，暂不评价进度。" in text and "滞后" not in text
+    at = go(app(programme="2"), "rankings")
+    assert not any("县县" in h.value for h in at.title)
+    at = go(app(programme="2"), "content")
+    text = text_of(at)
+    assert "青海" not in text and "未设定补助标准" in text
+    assert "395" in text and "364" in text

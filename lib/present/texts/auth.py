@@ -142,7 +142,7 @@ TEXT = {
     "admin.metrics": Text("统计指标", "Metrics counted"),
     "admin.closing": Text("填报截止规则", "Week closes when"),
     "admin.closing_help": Text("应报地区报送达到该比例即视为该周填报基本完成，各屏幕和通报以此周为准；"
-                               "可加“,72h”表示截止时间过后72小时也视为完成。",
+                               "可写作“50%，72小时”，表示截止时间过后72小时也视为完成。",
                                "A week counts as closed once this share of the expected reporters has reported; "
                                "screens and bulletins open on it. Add “,72h” to also close it 72 hours after "
                                "the deadline."),
