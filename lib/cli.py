@@ -33,7 +33,7 @@ from lib.review import dispatch
 from lib.samples import demo
 from lib.samples import synth
 from lib.store import backup
-from lib.store.engine import open_store
+from lib.store.engine import mask_url, open_store
 from lib.uploads import aggregate
 from lib.uploads import ingest
 from lib.uploads import targets
@@ -93,7 +93,7 @@ def _refuse_public(args) -> None:
 def cmd_init(args):
     _refuse_public(args)
     store = _store(args, write=True)
-    say(f"数据库已就绪：{store!r}")
+    say(f"数据库已就绪（{store.dialect}，{mask_url(store.url)}），数据版本 {store.data_version()}。")
     emit({"status": "ok", "store": store.dialect, "data_version": store.data_version()})
 
 

@@ -20,6 +20,7 @@ import streamlit as st
 from lib.domain import clock
 from lib.domain import regions
 from lib.domain.errors import UserError
+from lib.domain.text import Text
 from lib.figures import rankings
 from lib.figures import trends
 from lib.office import fmt
@@ -263,7 +264,7 @@ def carousel() -> None:
     reporting = store.in_progress(f.programme)
     stamp = t("bs.stamp", L, week=week_label(s["as_of"], L))
     if reporting and reporting["week"] == s["as_of"]:
-        stamp += " · " + (reporting["text"] if L == "zh" else reporting["text_en"])
+        stamp += " · " + Text(reporting["text"], reporting["text_en"]).pick(L)
     stamp += " · " + t("bs.updated", L, time=clock.now().strftime("%H:%M"))
     stamp += " · " + (t("bs.paused", L) if paused else t("bs.next", L, seconds=every))
     with head:

@@ -37,7 +37,7 @@ def _page_list(url: str, public: bool, actor: Actor | None, tmp_path, monkeypatc
     return set(at.markdown[0].value.split("|"))
 
 
-PUBLIC_PAGES = {"overview", "map", "rankings", "progress", "content", "register", "community"}
+PUBLIC_PAGES = {"overview", "map", "rankings", "progress", "content", "register", "community", "bigscreen"}
 
 
 def test_page_lists_by_mode_and_role(sqlite_demo_url, tmp_path, monkeypatch):

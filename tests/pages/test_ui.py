@@ -68,7 +68,7 @@ def test_every_screen_is_in_the_one_table():
     needs = {s.url_path: s.need for s in access.SCREENS}
     assert needs == {"overview": "read", "map": "read", "rankings": "read", "progress": "read", "content": "read",
                      "register": "read", "community": "read", "upload": "upload", "dispatch": "read_internal",
-                     "bulletin": "read_internal", "admin": "audit", "login": "login"}
+                     "bulletin": "read_internal", "admin": "audit", "login": "login", "bigscreen": "read"}
     assert access.Screen("pages/new.py", "nav.new", ":material/add:").need == "read_internal"  # never public by mistake
 
 
