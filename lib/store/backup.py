@@ -42,11 +42,15 @@ count must match its manifest; only the rows' content cannot be checked. Refusin
 was chosen over accepting quietly because a restore replaces everything: the person doing it
 should know what was not checked.
 
-Temporary files: a backup is written to `.backup-*.partial` beside the target (mode 0600, it
-holds password hashes) and renamed into place when complete. The file is removed on every
-exit that runs Python code: an exception, Ctrl-C, SIGTERM or SIGHUP (turned into SystemExit
-while the backup runs in the main thread), interpreter exit (atexit). A `kill -9` runs no code,
-so the writer holds an flock on the file for its lifetime and every backup first removes the
+Temporary files: on Linux a backup is written to an unnamed file in the target's directory
+(O_TMPFILE, mode 0600, it holds password hashes) and given its name only when complete, so a
+backup killed at any point, even by `kill -9`, leaves no file behind. A SQLite-format backup
+is copied through memory for that (SQLite names the files it writes), up to MEMORY_COPY_MAX;
+a larger SQLite store, or a system without O_TMPFILE, is written to `.backup-*.partial`
+beside the target and renamed into place when complete. That file is removed on every exit
+that runs Python code: an exception, Ctrl-C, SIGTERM or SIGHUP (turned into SystemExit while
+the backup runs in the main thread), interpreter exit (atexit). A `kill -9` runs no code, so
+the writer holds an flock on the file for its lifetime and every backup first removes the
 `.backup-*` files in its directory that nobody holds and that have not been written to for a
 minute.
 """
@@ -103,6 +107,7 @@ SKIP_TABLES = {"alembic_version"}  # the schema revision is the target's own; ch
 TEMP_PREFIX = ".backup-"
 TEMP_SUFFIX = ".partial"
 STALE_AFTER = 60.0  # seconds without a write before an unlocked temporary file counts as left behind
+MEMORY_COPY_MAX = 1024 * 2 ** 20  # a SQLite store up to this size is backed up through memory, unnamed
 NOTHING_CHANGED = "已拒绝恢复，数据库未做任何修改。"
 
 
@@ -339,6 +344,53 @@ def _partial_file(directory: Path) -> Iterator[Path]:
             os.close(fd)
 
 
+@contextmanager
+def _unnamed_file(directory: Path) -> Iterator[int | None]:
+    """A file in `directory` that has no name until `_name_it` gives it one (Linux O_TMPFILE, mode
+    0600): whatever kills the process, the kernel frees it. None where the system cannot."""
+    flag = getattr(os, "O_TMPFILE", None)
+    fd = None
+    if flag is not None and os.path.isdir("/proc/self/fd"):
+        try:
+            fd = os.open(directory, flag | os.O_RDWR, 0o600)
+        except OSError:  # a file system or kernel without O_TMPFILE
+            fd = None
+    try:
+        with _exit_on_signals():
+            yield fd
+    finally:
+        if fd is not None:
+            os.close(fd)
+
+
+def _name_it(fd: int, target: Path, force: bool) -> None:
+    """Give the complete unnamed file its name: never over an existing file unless `force`."""
+    os.fsync(fd)
+    proc = f"/proc/self/fd/{fd}"
+    # linkat(…, AT_SYMLINK_FOLLOW) through /proc: os.link takes that path only when given a dir fd
+    # (plain link(2) would link the /proc entry itself and fail with EXDEV).
+    dfd = os.open(target.parent, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        if not force:
+            try:
+                os.link(proc, target.name, dst_dir_fd=dfd, follow_symlinks=True)
+            except FileExistsError:
+                raise UserError(f"文件 {target.name} 已存在，备份不会覆盖已有文件；请换一个文件名（或确认后加 --force）。",
+                                f"{target.name} exists.") from None
+            return
+        tmp = f"{TEMP_PREFIX}{os.urandom(6).hex()}{TEMP_SUFFIX}"
+        os.link(proc, tmp, dst_dir_fd=dfd, follow_symlinks=True)  # complete already; over the old file at once
+        os.replace(tmp, target.name, src_dir_fd=dfd, dst_dir_fd=dfd)
+    finally:
+        os.close(dfd)
+
+
+def _write_all(fd: int, data) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view[:64 * 2 ** 20]):]
+
+
 # --- backup -------------------------------------------------------------------------------------------
 
 def backup(store: Store, out: str | Path, *, portable: bool | None = None, force: bool = False) -> dict:
@@ -347,15 +399,26 @@ def backup(store: Store, out: str | Path, *, portable: bool | None = None, force
     if not store.schema_ready():
         raise UserError("数据库尚未初始化，没有可备份的数据。", "The store is empty.")
     portable = True if store.dialect != "sqlite" else bool(portable)  # PostgreSQL: always the portable zip
+    kind = "zip" if portable else "sqlite"
     removed = _sweep(target.parent)
-    with _partial_file(target.parent) as tmp:
-        if portable:
-            digests = _write_zip(store, tmp)
-            kind = "zip"
-        else:
-            digests = _write_sqlite(store, tmp)
-            kind = "sqlite"
-        os.replace(tmp, target)
+    done = False
+    if portable or _store_size(store) <= MEMORY_COPY_MAX:
+        with _unnamed_file(target.parent) as fd:
+            if fd is not None:
+                if portable:
+                    with os.fdopen(os.dup(fd), "w+b") as fh:
+                        digests = _write_zip(store, fh)
+                else:
+                    digests = _write_sqlite_unnamed(store, fd)
+                _name_it(fd, target, force)
+                done = True
+    if not done:
+        with _partial_file(target.parent) as tmp:
+            if portable:
+                digests = _write_zip(store, tmp)
+            else:
+                digests = _write_sqlite(store, tmp)
+            os.replace(tmp, target)
     out_ = {"status": "ok", "format": kind, "out": str(out), "bytes": target.stat().st_size,
             "tables": {k: d.rows for k, d in digests.items()}}
     if kind == "zip":
@@ -383,7 +446,37 @@ def _write_sqlite(store: Store, tmp: Path) -> dict[str, Digest]:
     return {k: Digest(n, "") for k, n in counts.items() if k not in SKIP_TABLES}
 
 
-def _write_zip(store: Store, tmp: Path) -> dict[str, Digest]:
+def _store_size(store: Store) -> int:
+    own = _store_file(store)
+    if own is None:
+        return 0
+    return sum(p.stat().st_size for p in (own, Path(str(own) + "-wal")) if p.exists())
+
+
+def _write_sqlite_unnamed(store: Store, fd: int) -> dict[str, Digest]:
+    """The SQLite online backup into memory, then its bytes into the unnamed file `fd`."""
+    raw = store.engine.raw_connection()
+    try:
+        mem = sqlite3.connect(":memory:")
+        try:
+            raw.driver_connection.backup(mem)  # online backup API: consistent even while others write
+            counts = {name: mem.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]
+                      for (name,) in mem.execute("SELECT name FROM sqlite_master WHERE type='table' "
+                                                 "AND name NOT LIKE 'sqlite_%'")}
+            data = bytearray(mem.serialize())
+        finally:
+            mem.close()
+    finally:
+        raw.close()
+    # A copy of a WAL database says "WAL" in its header (bytes 18-19 = 2): make it a rollback-journal
+    # file (1), one self-contained file with no -wal beside it, as PRAGMA journal_mode=DELETE would.
+    data[18:20] = b"\x01\x01"
+    _write_all(fd, data)
+    del data
+    return {k: Digest(n, "") for k, n in counts.items() if k not in SKIP_TABLES}
+
+
+def _write_zip(store: Store, tmp) -> dict[str, Digest]:
     md = _reflect(store.engine)
     digests: dict[str, Digest] = {}
     with _snapshot(store) as conn, zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:

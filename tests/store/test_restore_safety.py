@@ -383,42 +383,60 @@ def slow_backup_url(sqlite_demo_url) -> str:
     return sqlite_demo_url
 
 
-def _interrupted_backup(url: str, out_dir: Path, sig: int) -> int:
-    """Start a CLI backup, send `sig` once it is writing its temporary file; the exit code."""
-    proc = subprocess.Popen([sys.executable, "-m", "lib.cli", "--db", url, "backup", "--portable",
-                             "--out", str(out_dir / "b.zip")], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+def _writing_into(pid: int, directory: Path) -> bool:
+    """Has process `pid` a file open in `directory` (named or not: an unnamed one reads '#… (deleted)')?"""
+    try:
+        fds = os.listdir(f"/proc/{pid}/fd")
+    except OSError:
+        return False
+    for fd in fds:
+        try:
+            if os.readlink(f"/proc/{pid}/fd/{fd}").startswith(str(directory) + "/"):
+                return True
+        except OSError:
+            continue
+    return False
+
+
+def _interrupted_backup(url: str, out_dir: Path, sig: int, *extra: str) -> int:
+    """Start a CLI backup, send `sig` once it is writing its file; the exit code."""
+    proc = subprocess.Popen([sys.executable, "-m", "lib.cli", "--db", url, "backup", *extra,
+                             "--out", str(out_dir / "b.out")], cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
     deadline = time.monotonic() + 60
-    while not list(out_dir.glob(".backup-*")) and time.monotonic() < deadline and proc.poll() is None:
-        time.sleep(0.01)
-    assert list(out_dir.glob(".backup-*")), "the backup never started writing"
-    time.sleep(0.3)
+    while not _writing_into(proc.pid, out_dir) and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.005)
+    assert _writing_into(proc.pid, out_dir), "the backup never started writing"
+    time.sleep(0.05)
     assert proc.poll() is None, "the backup finished before it could be interrupted"
     proc.send_signal(sig)
     proc.communicate(timeout=60)
     return proc.returncode
 
 
-def test_a_terminated_backup_leaves_no_temporary_file(slow_backup_url, tmp_path):
-    """SIGTERM half-way through a backup: the partial file (it holds password hashes) is removed."""
+@pytest.mark.parametrize("fmt", [["--portable"], []], ids=["zip", "sqlite"])
+def test_a_terminated_backup_leaves_no_temporary_file(slow_backup_url, tmp_path, fmt):
+    """SIGTERM half-way through a backup: nothing of it is left (it holds password hashes)."""
     out_dir = tmp_path / "out"
     out_dir.mkdir()
-    assert _interrupted_backup(slow_backup_url, out_dir, signal.SIGTERM) == 128 + signal.SIGTERM
+    assert _interrupted_backup(slow_backup_url, out_dir, signal.SIGTERM, *fmt) == 128 + signal.SIGTERM
     assert sorted(p.name for p in out_dir.iterdir()) == []
 
 
-def test_a_killed_backup_leaves_a_file_the_next_backup_removes(slow_backup_url, tmp_path):
-    """kill -9 runs no code; the file it leaves (mode 0600) goes with the next backup into that directory."""
+@pytest.mark.parametrize("fmt", [["--portable"], []], ids=["zip", "sqlite"])
+def test_a_killed_backup_leaves_no_file(slow_backup_url, tmp_path, fmt):
+    """kill -9 runs no code: the backup is written to an unnamed file (O_TMPFILE) that the kernel frees.
+
+    Before: a `.backup-*` file with the password hashes stayed until the next backup swept it.
+    """
     out_dir = tmp_path / "out"
     out_dir.mkdir()
-    assert _interrupted_backup(slow_backup_url, out_dir, signal.SIGKILL) == -signal.SIGKILL
-    (left,) = out_dir.iterdir()
-    assert left.name.startswith(".backup-") and left.stat().st_mode & 0o077 == 0
-    a_minute_ago = time.time() - 61  # nobody has written to it for a minute
-    os.utime(left, (a_minute_ago, a_minute_ago))
-    r = cli(slow_backup_url, "backup", "--out", str(out_dir / "b.db"))
+    assert _interrupted_backup(slow_backup_url, out_dir, signal.SIGKILL, *fmt) == -signal.SIGKILL
+    assert sorted(p.name for p in out_dir.iterdir()) == []
+    r = cli(slow_backup_url, "backup", *fmt, "--out", str(out_dir / "b.out"))  # and the next one completes
     assert r.returncode == 0, r.stderr
-    assert json.loads(r.stdout)["removed_stale_temp_files"] == [left.name]
-    assert sorted(p.name for p in out_dir.iterdir()) == ["b.db"]
+    assert sorted(p.name for p in out_dir.iterdir()) == ["b.out"]
+    assert (out_dir / "b.out").stat().st_mode & 0o077 == 0  # it holds password hashes: owner only
 
 
 def test_the_sweep_spares_a_file_a_live_writer_holds(sqlite_demo_url, tmp_path):
