@@ -2,6 +2,12 @@
 
     python -m bench.upload [--rows 10000] [--backend sqlite|postgresql]
     python -m bench.upload --read-only [--rows 50000]
+    python -m bench.upload --hostile
+
+`--hostile` reads, each in a fresh process, every hostile file of tests/uploads/hostile_files.py
+(zip bombs, whitespace floods, 16,000 columns ...), the largest files the reader's bounds let
+through and the 50,000-row weekly report, and writes the seconds and peak resident memory of
+each to bench/out/upload_hostile.json (issue 13: the worst under 1 GB and 30 s).
 
 `--read-only` needs no store: it writes a weekly report of `rows` rows in the shape
 offices send (title rows, 填报日期, the template's headers, date cells and dates typed
@@ -153,13 +159,101 @@ def read_only(rows: int, repeat: int) -> dict:
     return out
 
 
+# A fresh process per file, so that its peak resident memory is that file's.
+_CHILD = """
+import json, sys, time
+from lib.uploads.reader import read_workbook
+
+
+def hwm():  # this process's own peak (ru_maxrss would carry the parent's across exec)
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) // 1024
+
+
+data = open(sys.argv[1], "rb").read()
+base = hwm()
+t0, c0 = time.perf_counter(), time.process_time()
+read = read_workbook(data, sys.argv[2], max_rows=50_000)
+t, c = time.perf_counter() - t0, time.process_time() - c0
+print(json.dumps({"seconds": round(t, 2), "cpu_s": round(c, 2), "peak_mb": hwm(), "before_read_mb": base,
+                  "rows": len(read.rows), "refused": bool(read.errors),
+                  "said": read.errors[0].message[:90] if read.errors else None}, ensure_ascii=False))
+"""
+
+
+def _at_the_bounds() -> dict[str, tuple[bytes, str]]:
+    """The largest uploads the bounds let through: 2.8 million number cells (50,000 rows × 56
+    columns), and 39 million characters of text (1,300 cells of 30,000 characters)."""
+    from lib.uploads.files import column_letter
+    from tests.uploads import hostile_files as h
+
+    heads = list(h.HEAD) + [f"备用{i}" for i in range(52)]
+    head = "".join(f'<c r="{column_letter(c)}1" t="inlineStr"><is><t>{t}</t></is></c>' for c, t in enumerate(heads, 1))
+    body = [f'<row r="1">{head}</row>']
+    letters = [column_letter(c) for c in range(1, len(heads) + 1)]
+    for r in range(2, 50_002):
+        cells = [f'<c r="A{r}" t="inlineStr"><is><t>Q{r}</t></is></c><c r="B{r}" t="inlineStr"><is><t>小区{r}</t></is></c>'
+                 f'<c r="C{r}" t="inlineStr"><is><t>在建</t></is></c>']
+        cells += [f'<c r="{letters[c]}{r}"><v>{(r * c) % 97}</v></c>' for c in range(3, len(heads))]
+        body.append(f'<row r="{r}">' + "".join(cells) + "</row>")
+    cells_file = h.workbook([(h.SHEET_START + "".join(body).encode() + b"</sheetData></worksheet>", 1)])
+    text_rows = [[f"Q{i}", f"小区{i}", "在建", 10] for i in range(1300)]
+    text = h.workbook(h.progress_sheet(text_rows, middle=[(b"", 1)]))
+    long = "".join(f'<row r="{r}"><c r="A{r}" t="inlineStr"><is><t>Q{r}</t></is></c><c r="B{r}" t="inlineStr"><is><t>'
+                   f'{"长" * 30_000}</t></is></c><c r="C{r}" t="inlineStr"><is><t>在建</t></is></c></row>'
+                   for r in range(2, 1302))
+    text = h.workbook([(h.SHEET_START + h.rows_xml([list(h.HEAD)]) + long.encode() + b"</sheetData></worksheet>", 1)])
+    return {"at_bound_2.8M_number_cells": (cells_file, "周报.xlsx"), "at_bound_39M_characters": (text, "周报.xlsx")}
+
+
+def hostile() -> dict:
+    """Time and peak memory of reading each hostile file of tests/uploads/hostile_files.py, the
+    largest files the bounds let through, and the 50,000-row weekly report, each in a fresh process."""
+    import subprocess
+    import sys
+    import tempfile
+
+    from tests.uploads import hostile_files as h
+
+    rows = [[f"QH2021-630102-{i:03d}", f"小区{i}", "开工", 40.5] for i in range(60)]
+    cases = {name: (data, filename) for name, (data, filename, _) in h.build(rows).items()}
+    cases.update(_at_the_bounds())
+    cases["weekly_report_50000_rows"] = (build_read_file(50_000), "周报.xlsx")
+    root = Path(__file__).resolve().parent.parent
+    out: dict = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, (data, filename) in cases.items():
+            path = Path(tmp) / filename
+            path.write_bytes(data)
+            r = subprocess.run([sys.executable, "-c", _CHILD, str(path), filename], capture_output=True, text=True,
+                               cwd=root, timeout=600)
+            out[name] = {"file_kb": round(len(data) / 1024), **json.loads(r.stdout or "{}")}
+            if r.returncode:
+                out[name]["crashed"] = r.stderr[-300:]
+            print(name, out[name], flush=True)
+    worst = max(out, key=lambda k: out[k].get("peak_mb", 0))
+    slowest = max(out, key=lambda k: out[k].get("seconds", 0))
+    return {"files": out, "worst_peak_mb": {worst: out[worst].get("peak_mb")},
+            "slowest_s": {slowest: out[slowest].get("seconds")}, "goal": "peak < 1024 MB, < 30 s",
+            "load_average_1min": round(os.getloadavg()[0], 2)}
+
+
 def main(argv=None) -> dict:
     ap = argparse.ArgumentParser(prog="python -m bench.upload")
     ap.add_argument("--rows", type=int, default=None, help="10,000 end to end; 50,000 with --read-only")
     ap.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
     ap.add_argument("--read-only", action="store_true", help="time read_workbook alone, calamine and openpyxl")
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--hostile", action="store_true",
+                    help="time and peak memory of reading each hostile file and the largest within the bounds")
     args = ap.parse_args(argv)
+    if args.hostile:
+        result = hostile()
+        OUT.mkdir(exist_ok=True)
+        (OUT / "upload_hostile.json").write_text(json.dumps(result, ensure_ascii=False, indent=2))
+        print(json.dumps({k: v for k, v in result.items() if k != "files"}, ensure_ascii=False))
+        return result
     if args.read_only:
         result = read_only(args.rows or 50_000, args.repeat)
         OUT.mkdir(exist_ok=True)

@@ -8,7 +8,9 @@ naming sheet, row and column, the changes the file would make, and the validated
 A progress row must name a community of the programme's register (by code, or by name
 within its county), inside the uploader's scope; its stage must be known; cumulative
 figures (lib.domain.fields, Field.cumulative) may not go back unless marked as a
-correction; dates may not lie after the report date. A register row needs a name, a
+correction, against the community's last report on or before the week and, for a week
+before its latest accepted one, against the next report after it too (the order of
+uploads decides nothing); dates may not lie after the report date. A register row needs a name, a
 county and (new communities) households; amounts are never negative; a project row's
 number of communities (涉及小区数) is a positive whole number; coordinates lie in China;
 texts fit their columns.

@@ -4,8 +4,17 @@
 not a table (Word, PDF, images, HTML saved as .xls, encrypted or corrupt files) with a
 Chinese sentence (`FileProblem`), and returns every sheet as a `RawSheet`: non-blank rows
 by their Excel row number, merged ranges, cells formatted as percent, formulas saved
-without a result, and the workbook's date epoch. CSV is read as UTF-8 or GB18030 with
-the delimiter guessed from the first lines.
+without a result, and the workbook's date epoch. CSV is read as UTF-8, UTF-16 (Excel's
+"Unicode 文本", with or without a byte-order mark), GB18030 or Big5 (told from GBK by which
+reading gives common characters, and turned into simplified characters), with the delimiter
+guessed from the first lines.
+
+Every read stays within fixed bounds (the MAX_* constants below), each checked before the
+cost it guards against is paid and refused with a sentence naming it: an xlsx's directory
+(members, declared sizes) before anything is inflated; then every member inflated once, a
+piece at a time, counting what it really holds (a directory may understate); the grid a
+reader would build; the cells, columns holding a value, characters of a cell and of all
+text cells, merged ranges; and the time of the whole read (`Budget`).
 
 xlsx cell values come from python-calamine (Rust; about twenty times faster than openpyxl
 on a 50,000-row sheet, see bench/RESULTS.md). What calamine does not say is read from the
@@ -50,6 +59,9 @@ MAX_ZIP_MEMBERS = 10_000  # an xlsx has a dozen; a zip of thousands of members i
 MAX_CELLS = 3_000_000  # cells of a workbook (50,000 rows of 60 columns), written or spanned by a sheet's grid
 MAX_COLUMNS = 256  # columns of a row that may hold a value
 MAX_CELL_CHARS = 32_767  # characters of one cell: Excel's own limit
+# characters of all text cells of a workbook together: one long shared string referenced by every
+# cell would otherwise become a copy per cell (in calamine, and in every reader of the rows)
+MAX_TEXT_CHARS = 40_000_000
 MAX_MERGED_RANGES = 100_000  # merged ranges of a sheet
 MAX_READ_SECONDS = 20.0  # reading one file, from its bytes to the rows of every sheet
 # Bytes of an xlsx member between two tags: one cell's text at most (32,767 characters, escaped), never more.
@@ -135,6 +147,23 @@ def _too_long(where: str, r: int | None = None, c: int | None = None) -> FilePro
 def _too_wide(where: str, r: int, c: int) -> FileProblem:
     return FileProblem(f"{where}第{r}行第{c}列（{column_letter(c)}列）有内容，超过了每行最多 {MAX_COLUMNS} 列的上限。"
                        "请删除多余的列后重新上传。")
+
+
+class _TextTally:
+    """The characters of the text cells read so far, against MAX_TEXT_CHARS."""
+
+    def __init__(self) -> None:
+        self.chars = 0
+
+    def add(self, where: str, n: int) -> None:
+        self.chars += n
+        if self.chars > MAX_TEXT_CHARS:
+            raise _too_much_text(where)
+
+
+def _too_much_text(where: str) -> FileProblem:
+    return FileProblem(f"{where}的文字内容合计超过 {MAX_TEXT_CHARS:,} 个字符的上限（例如同一段长文字被大量单元格引用）。"
+                       "请删除重复的长文字或无关内容，或分批上传。")
 
 
 def _check_row(where: str, r: int, row: list[Any] | tuple) -> None:
@@ -268,6 +297,7 @@ def _load_xlsx_openpyxl(data: bytes, row_cap: int, budget: Budget | None = None)
         raise FileProblem("文件已损坏，无法作为Excel文件打开。请用Excel打开后“另存为”.xlsx格式再上传。") from exc
 
     sheets = []
+    tally = _TextTally()
     for title, hidden, grid in books:
         raw = RawSheet(name=title, rows={}, hidden=hidden, epoch=epoch)
         where = raw.where()
@@ -279,8 +309,10 @@ def _load_xlsx_openpyxl(data: bytes, row_cap: int, budget: Budget | None = None)
                     v = ExcelError(v)
                 elif isinstance(v, str) and v.strip() in EXCEL_ERRORS:
                     v = ExcelError(v.strip())
-                elif isinstance(v, str) and len(v) > MAX_CELL_CHARS:
-                    raise _too_long(where, r, col)
+                elif isinstance(v, str):
+                    if len(v) > MAX_CELL_CHARS:
+                        raise _too_long(where, r, col)
+                    tally.add(where, len(v))
                 if v is None and (r, col) in fcells:
                     raw.formula_no_cache.add((r, col))
                     v = ExcelError("")
@@ -532,6 +564,32 @@ def _scan_sheet_xml(xml: bytes, percent_styles: set[int]) -> tuple[set[tuple[int
     return percent, errors, no_cache
 
 
+def _shared_string_sizes(zf: zipfile.ZipFile) -> list[int]:
+    """The size in bytes of each shared string (xl/sharedStrings.xml), in order."""
+    name = next((n for n in zf.namelist() if n.lower().endswith("sharedstrings.xml")), None)
+    if name is None:
+        return []
+    xml = zf.read(name)
+    pieces = re.split(rb"<(?:\w+:)?si\b", xml)
+    return [len(p) for p in pieces[1:]]
+
+
+def _shared_text_within_bounds(xml: bytes, shared: list[int], where: str) -> None:
+    """A sheet's shared-string cells, each a copy of its string once read, within MAX_TEXT_CHARS
+    (counted in bytes of XML, an upper bound of the characters): cheap unless the bound is near."""
+    if not shared:
+        return
+    refs = xml.count(b't="s"')
+    if refs * max(shared) <= MAX_TEXT_CHARS:
+        return
+    total = 0
+    for m in re.finditer(rb'<(?:\w+:)?c\b[^>]*\bt="s"[^>]*>\s*<(?:\w+:)?v>([0-9]+)<', xml):
+        k = int(m.group(1))
+        total += shared[k] if k < len(shared) else 0
+        if total > MAX_TEXT_CHARS:
+            raise _too_much_text(where)
+
+
 def _calamine_value(v: Any) -> Any:
     if v == "":
         return None
@@ -570,6 +628,8 @@ def _load_xlsx_calamine(data: bytes, row_cap: int, budget: Budget | None = None)
     except Exception as exc:  # let openpyxl decide what this file is
         raise _UseOpenpyxl from exc
     sheets = []
+    shared: list[int] | None = None
+    tally = _TextTally()
     for i, meta in enumerate(metas):
         if meta.typ != SheetTypeEnum.WorkSheet:
             continue
@@ -586,6 +646,9 @@ def _load_xlsx_calamine(data: bytes, row_cap: int, budget: Budget | None = None)
         if last_row * _grid_width(xml, last_row) > MAX_CELLS:
             raise _UseOpenpyxl  # a sparse sheet whose grid would be huge: openpyxl streams what is written
         _merges_within_bounds(xml, f"工作表「{meta.name}」")
+        if shared is None:
+            shared = _shared_string_sizes(zf)
+        _shared_text_within_bounds(xml, shared, f"工作表「{meta.name}」")
         percent, errors, no_cache = _scan_sheet_xml(xml, percent_styles)
         del xml
         try:
@@ -621,6 +684,7 @@ def _load_xlsx_calamine(data: bytes, row_cap: int, budget: Budget | None = None)
                 if type(v) is str:
                     if len(v) > MAX_CELL_CHARS:
                         raise _too_long(where, r, j + 1)
+                    tally.add(where, len(v))
                     if "#" in v and v.strip() in EXCEL_ERRORS:
                         values[j] = ExcelError(v.strip())
             raw.rows[r] = values
@@ -669,6 +733,7 @@ def _load_xls(data: bytes, row_cap: int, budget: Budget | None = None) -> list[R
     epoch = dt.date(1904, 1, 1) if book.datemode == 1 else EXCEL_EPOCH_1900
     sheets = []
     cells = 0
+    tally = _TextTally()
     for sh in book.sheets():
         raw = RawSheet(name=sh.name, rows={}, hidden=bool(sh.visibility), epoch=epoch)
         cells += sh.nrows * min(sh.ncols, MAX_COLUMNS)
@@ -692,8 +757,10 @@ def _load_xls(data: bytes, row_cap: int, budget: Budget | None = None) -> list[R
                     v = bool(v)
                 elif t == xlrd.XL_CELL_ERROR:
                     v = ExcelError(xlrd.error_text_from_code.get(v, "#ERROR"))
-                elif t == xlrd.XL_CELL_TEXT and len(v) > MAX_CELL_CHARS:
-                    raise _too_long(raw.where(), rx + 1, cx + 1)
+                elif t == xlrd.XL_CELL_TEXT:
+                    if len(v) > MAX_CELL_CHARS:
+                        raise _too_long(raw.where(), rx + 1, cx + 1)
+                    tally.add(raw.where(), len(v))
                 elif t == xlrd.XL_CELL_NUMBER and book.formatting_info:
                     try:
                         xf = book.xf_list[cell.xf_index]

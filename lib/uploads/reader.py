@@ -62,7 +62,12 @@ Ambiguous cases and the rules chosen (also in the function docstrings):
 * Two columns that mean the same field: an error, and neither is used.
 * Merged cells over several data rows: text fields (县区, 街道 ...) are filled
   down; numeric fields keep the value on the first row only, with a warning on
-  the others, so nothing is counted twice.
+  the others, so nothing is counted twice. ``RawRow.merged`` keeps, per field, a
+  sentence naming the merged range (D5:D10) and what was read, and every error
+  about such a cell says it (here and in lib.uploads.checks), rather than "empty".
+* Bounds (lib.uploads.files: size inflated, cells, columns, characters, time): a file
+  past one is refused with a sentence naming it; an ``Issue`` never holds more than an
+  excerpt of a cell (value, sheet and column names, quoted texts in its message).
 """
 
 from __future__ import annotations

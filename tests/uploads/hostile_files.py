@@ -103,12 +103,24 @@ def rows_xml(rows: list[list], first_row: int = 1) -> bytes:
     return "".join(out).encode()
 
 
-def workbook(sheet_parts: Parts, extra: list[Member] | None = None, declared_size: int | None = None) -> bytes:
-    """An xlsx whose one sheet (进度) is `sheet_parts`."""
-    return zip_bytes([Member("[Content_Types].xml", [(_CONTENT_TYPES, 1)]), Member("_rels/.rels", [(_RELS, 1)]),
+def workbook(sheet_parts: Parts, extra: list[Member] | None = None, declared_size: int | None = None,
+             shared: list[str] | None = None) -> bytes:
+    """An xlsx whose one sheet (进度) is `sheet_parts`; `shared`: its shared strings."""
+    types, rels, members = _CONTENT_TYPES, _WORKBOOK_RELS, []
+    if shared is not None:
+        types = types.replace(b"</Types>", b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+                              b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>')
+        rels = rels.replace(b"</Relationships>", b'<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/'
+                            b'officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/>'
+                            b"</Relationships>")
+        sst = "".join(f"<si><t>{escape(t)}</t></si>" for t in shared)
+        members.append(Member("xl/sharedStrings.xml", [(
+            (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><sst xmlns="http://schemas.openxmlformats.org/'
+             f'spreadsheetml/2006/main" count="{len(shared)}" uniqueCount="{len(shared)}">{sst}</sst>').encode(), 1)]))
+    return zip_bytes([Member("[Content_Types].xml", [(types, 1)]), Member("_rels/.rels", [(_RELS, 1)]),
                       Member("xl/workbook.xml", [(_WORKBOOK, 1)]),
-                      Member("xl/_rels/workbook.xml.rels", [(_WORKBOOK_RELS, 1)]),
-                      Member("xl/worksheets/sheet1.xml", sheet_parts, declared_size), *(extra or [])])
+                      Member("xl/_rels/workbook.xml.rels", [(rels, 1)]),
+                      Member("xl/worksheets/sheet1.xml", sheet_parts, declared_size), *members, *(extra or [])])
 
 
 def progress_sheet(rows: list[list], *, middle: Parts = (), tail: bytes = b"") -> Parts:
@@ -146,6 +158,15 @@ def wide(columns: int = 16_000, rows: int = 1_000) -> bytes:
     """16,000 columns × 1,000 rows of numbers (cells without references: Excel allows them)."""
     row = b"<row>" + b"<c><v>1</v></c>" * columns + b"</row>"
     return workbook(progress_sheet([], middle=[(row, rows)]))
+
+
+def shared_text(rows: list[list], refs: int = 40_000) -> bytes:
+    """One shared string of 30,000 characters referenced by `refs` cells (rows of 2): read as a copy a
+    cell, 1.2 billion characters from a file of about 1 MB."""
+    r0 = len(rows) + 2
+    row = b"".join(b'<row r="%d"><c r="B%d" t="s"><v>0</v></c><c r="E%d" t="s"><v>0</v></c></row>' % (r, r, r)
+                   for r in range(r0, r0 + refs // 2))
+    return workbook(progress_sheet(rows, middle=[(row, 1)]), shared=["长" * 30_000])
 
 
 def value_past_the_last_column(rows: list[list]) -> bytes:
@@ -196,6 +217,7 @@ def build(rows: list[list]) -> dict[str, tuple[bytes, str, tuple[str, ...]]]:
         # what the readers would have taken in
         "value_in_column_300": (value_past_the_last_column(rows), "周报.xlsx", ("256 列", "KN")),
         "merge_flood_200000": (merge_flood(rows), "周报.xlsx", ("100,000",)),
+        "shared_text_1.2G_chars": (shared_text(rows), "周报.xlsx", ("40,000,000",)),
         "zip_members_20000": (many_members(rows), "周报.xlsx", ("10,000",)),
         "csv_field_200000": (csv_long_field(rows), "周报.csv", ("32,767 个字符",)),
         "csv_wide_16000x1000": (csv_wide(), "周报.csv", ("3,000,000",)),

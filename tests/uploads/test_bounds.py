@@ -3,7 +3,7 @@
 Every hostile file of tests/uploads/hostile_files.py (a cell that inflates to 400 MB or 150 MB,
 1.5 GB or 150 MB of whitespace in one run, 1.5 GB spread out, a directory that understates a
 member's size, 16,000 columns × 1,000 or 700 rows, a value in column 300, 200,000 merged ranges,
-20,000 zip members, a CSV field of 200,000 characters, a CSV of 16,000 columns) is refused with a sentence naming its
+one 30,000-character shared string referenced by 40,000 cells, 20,000 zip members, a CSV field of 200,000 characters, a CSV of 16,000 columns) is refused with a sentence naming its
 bound, echoes no more than an excerpt of what it holds, and leaves the store byte-identical.
 The same rows without the hostile part are accepted, so the bound is what refuses them. Time
 and peak memory are measured by `python -m bench.upload --hostile`, not here.
@@ -25,7 +25,7 @@ from tests.uploads import hostile_files
 
 CASES = ["bomb_cell_400MB", "whitespace_run_1.5GB", "wide_16000x1000", "bomb_cell_150MB", "whitespace_run_150MB",
          "whitespace_spread_1.5GB", "understated_size_300MB", "wide_16000x700", "value_in_column_300",
-         "merge_flood_200000", "zip_members_20000", "csv_field_200000", "csv_wide_16000x1000"]
+         "merge_flood_200000", "shared_text_1.2G_chars", "zip_members_20000", "csv_field_200000", "csv_wide_16000x1000"]
 _BUILT: dict = {}
 
 
