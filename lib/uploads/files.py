@@ -680,13 +680,16 @@ def _load_xlsx_calamine(data: bytes, row_cap: int, budget: Budget | None = None)
             values = _trim(values)
             if not values or _is_blank(values):
                 continue
+            chars = 0
             for j, v in enumerate(values):
                 if type(v) is str:
-                    if len(v) > MAX_CELL_CHARS:
+                    n = len(v)
+                    if n > MAX_CELL_CHARS:
                         raise _too_long(where, r, j + 1)
-                    tally.add(where, len(v))
+                    chars += n
                     if "#" in v and v.strip() in EXCEL_ERRORS:
                         values[j] = ExcelError(v.strip())
+            tally.add(where, chars)
             raw.rows[r] = values
             if len(raw.rows) > row_cap:
                 break
