@@ -192,8 +192,7 @@ class Issue:
         self.value = _short(self.value, VALUE_EXCERPT) if isinstance(self.value, str) else self.value
         self.sheet = _short(self.sheet, VALUE_EXCERPT) if isinstance(self.sheet, str) else self.sheet
         self.column = _short(self.column, VALUE_EXCERPT) if isinstance(self.column, str) else self.column
-        if len(self.message) > 2 * VALUE_EXCERPT:
-            self.message = _QUOTED_RE.sub(lambda m: m[1] + _short(m[2], VALUE_EXCERPT) + m[3], self.message)
+        self.message = excerpted(self.message)
 
     def to_dict(self) -> dict[str, Any]:
         return {"severity": self.severity, "sheet": self.sheet, "row": self.row,
@@ -262,6 +261,13 @@ class ReadResult:
 
 VALUE_EXCERPT = 60  # characters of a cell a message or a preview shows at most
 _QUOTED_RE = re.compile(r"([“「\"])([^”」\"]{%d,})([”」\"])" % (VALUE_EXCERPT + 1))
+
+
+def excerpted(message: str) -> str:
+    """A message with every quoted text (「…」 “…” "…") cut to an excerpt of VALUE_EXCERPT characters."""
+    if len(message) <= 2 * VALUE_EXCERPT:
+        return message
+    return _QUOTED_RE.sub(lambda m: m[1] + _short(m[2], VALUE_EXCERPT) + m[3], message)
 
 
 def _short(text: str | None, limit: int = 60) -> str:
@@ -703,6 +709,7 @@ def _read_workbook(result: ReadResult, data: bytes, filename: str, max_bytes: in
         result.sheets = []
     except _Stop:
         result.sheets = []
+    result.notes = [excerpted(n) for n in result.notes]  # a header or sheet name is the file's text too
 
 
 def _open(result: ReadResult, data: bytes, filename: str, max_bytes: int, max_rows: int,

@@ -93,3 +93,13 @@ def test_a_long_value_is_echoed_as_an_excerpt_only(sqlite_demo_url, tmp_path):
     assert out["status"] == "rejected" and out["errors"]
     assert "进" * 61 not in r.stdout
     assert len(r.stdout) < 10_000
+
+
+def test_long_headers_and_values_come_back_as_excerpts():
+    """Within the bounds a cell may hold 32,767 characters: no issue or note repeats one whole."""
+    long = "甲" * 30_000
+    rows = [["项目编号", "小区名称", "当前阶段", "形象进度（%）", "建设情况" + long],
+            ["QH-1", "幸福小区" + long, "开工", long, "在建"], ["QH-2", "和平小区", long, 10, "已完工"]]
+    result = read_workbook(xlsx(rows, sheet="进度"), "周报.xlsx")
+    said = json.dumps([i.to_dict() for i in result.issues] + result.notes, ensure_ascii=False)
+    assert result.issues and "甲" * 61 not in said
