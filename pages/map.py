@@ -103,5 +103,6 @@ table = pd.DataFrame([{
 shown = table.copy()
 for col in (t("kpi.start_rate", L), t("kpi.completion_rate", L)):
     shown[col] = shown[col].map(fmt.pct)
-st.dataframe(shown, hide_index=True, width="stretch")
+widgets.table(shown, "map_table_view", [t("col.region", L), t("kpi.start_rate", L), t("col.started", L)],
+              hide_index=True, width="stretch")
 widgets.download_table(table, f"map_{f.region}_{s['as_of']}", "map_table", L)

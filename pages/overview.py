@@ -161,11 +161,12 @@ beside = metrics.reported_beside_register(s)
 if beside:
     st.subheader(t("reported.title", L))
     st.caption(t("reported.explain", L))
-    st.dataframe(pd.DataFrame({
+    widgets.table(pd.DataFrame({
         t("col.region", L): [r["name"] for r in beside],
         t("reported.col.metric", L): [t(f"reported.metric.{r['metric']}", L) for r in beside],
         t("reported.col.reported", L): [fmt.exact(r["reported"]) for r in beside],
         t("reported.col.register", L): [fmt.exact(r["register"]) for r in beside],
         t("reported.col.difference", L): [("+" if (r["difference"] or 0) > 0 else "") + fmt.exact(r["difference"]) for r in beside],
         t("reported.col.date", L): [r["date"] for r in beside],
-    }), hide_index=True, width="stretch")
+    }), "reported_beside", [t("col.region", L), t("reported.col.metric", L), t("reported.col.difference", L)],
+        hide_index=True, width="stretch")

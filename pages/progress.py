@@ -47,7 +47,8 @@ table = widgets.labelled(one, {
     "completed": "col.completed", "start_rate": "kpi.start_rate", "completion_rate": "kpi.completion_rate",
     "invested_wan": "col.invested", "paid_wan": "col.paid", "reported": "col.reported"}, L).iloc[::-1]
 table[t("kpi.expected", L)] = table[t("kpi.expected", L)].round(0)
-st.dataframe(table, hide_index=True, width="stretch", column_config={
+widgets.table(table, "progress_table", [t("filter.as_of", L), t("col.started", L), t("kpi.start_rate", L)],
+              hide_index=True, width="stretch", column_config={
     t("kpi.start_rate", L): st.column_config.NumberColumn(format="percent"),
     t("kpi.completion_rate", L): st.column_config.NumberColumn(format="percent")})
 widgets.download_table(table, f"progress_{f.region}_{s['as_of']}", "progress_dl", L)

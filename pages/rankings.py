@@ -99,8 +99,10 @@ if pts:
     if pick and pick != f.region:
         drill_to(pick)
 
-event = st.dataframe(table, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
-                     key=f"rank_table_{scope}_{by}_{f.stat}", height=min(35 * (len(table) + 1) + 3, 820))
+event = widgets.table(table, f"rank_table_{scope}_{by}_{f.stat}",
+                      [t("col.region", L), t("col.rate", L), t("col.band", L)],
+                      hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
+                      height=min(35 * (len(table) + 1) + 3, 820))
 st.caption(t("rank.click", L))
 rows = getattr(getattr(event, "selection", None), "rows", None) or []
 if rows:

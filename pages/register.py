@@ -48,8 +48,8 @@ if not f.public:
 shown = widgets.labelled(view.assign(stage=view["stage"].map(lambda z: stage_name(z, L)),
                                      pilot=view["pilot"].map(lambda v: t("yes", L) if v else "")),
                          {c: f"field.{c}" for c in cols}, L)
-event = st.dataframe(shown, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
-                     key="register_table", height=560,
+event = widgets.table(shown, "register_table", [t(f"field.{c}", L) for c in ("name", "stage")],
+                      hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row", height=560,
                      column_config={t("field.progress_pct", L):
                                     st.column_config.ProgressColumn(min_value=0, max_value=100, format="%.0f%%")})
 st.caption(t("register.open", L))

@@ -28,13 +28,13 @@ def band_label(band: str | None, lang: str) -> str:
 def _layout(fig: go.Figure, title: str | None = None, height: int = 420, large: bool = False) -> go.Figure:
     size = 17 if large else 13
     fig.update_layout(
-        # title top left, legend top right, both in the top margin (container coordinates):
-        # they never sit on the plot or on the subplot titles
+        # title top left in the top margin, the legend at the foot of the figure (container coordinates):
+        # neither sits on the plot, the subplot titles or the toolbar, on a projector or a phone
         title={"text": title, "x": 0.005, "xanchor": "left", "xref": "container", "y": 0.985, "yref": "container",
                "yanchor": "top", "font": {"size": size + 4}} if title else None,
         font={"family": FONT, "size": size, "color": DARK}, height=height, template="plotly_white",
-        margin={"l": 10, "r": 10, "t": (90 if large else 78) if title else 48, "b": 10},
-        legend={"orientation": "h", "yref": "container", "y": 0.99, "yanchor": "top", "x": 1, "xanchor": "right"},
+        margin={"l": 10, "r": 10, "t": (90 if large else 78) if title else 48, "b": 56 if large else 48},
+        legend={"orientation": "h", "yref": "container", "y": 0.005, "yanchor": "bottom", "x": 0, "xanchor": "left"},
         hoverlabel={"font": {"family": FONT}}, separators=".,",
     )
     return fig

@@ -80,6 +80,28 @@ def labelled(df: pd.DataFrame, labels: dict[str, str], L: str) -> pd.DataFrame:
     return out
 
 
+# On a narrow screen (a resident's phone) a wide table would scroll sideways: each table has a narrow
+# twin with the few columns that matter, and CSS shows one or the other by the screen's width.
+NARROW_PX = 640
+RESPONSIVE_CSS = f"""<style>
+@media (max-width: {NARROW_PX}px) {{ [class*="st-key-wide_"] {{ display: none !important; }} }}
+@media (min-width: {NARROW_PX + 1}px) {{ [class*="st-key-narrow_"] {{ display: none !important; }} }}
+</style>"""
+
+
+def table(df: pd.DataFrame, key: str, narrow: list[str], **kw):
+    """`st.dataframe(df)` on a wide screen; on a phone, only the `narrow` columns (no sideways scroll).
+
+    Returns the wide table's selection event (the narrow twin is for reading)."""
+    st.html(RESPONSIVE_CSS)
+    with st.container(key=f"wide_{key}"):
+        event = st.dataframe(df, key=key, **kw)
+    with st.container(key=f"narrow_{key}"):
+        st.dataframe(df[[c for c in narrow if c in df.columns]], hide_index=True, width="stretch",
+                     key=f"{key}_narrow", height=kw.get("height", "auto"), column_config=kw.get("column_config"))
+    return event
+
+
 def download_table(df, name: str, key: str, lang_: str | None = None) -> None:
     """.xlsx and .csv download buttons for a table (formula-safe, lib.office.sheets)."""
     L = lang_ or lang()
@@ -96,7 +118,7 @@ def chart(fig, key: str, *, png_name: str | None = None, png_title: str | None =
     The PNG is made only when the button is clicked (deferred download), so it
     never slows the page down.
     """
-    config = {"displaylogo": False, "toImageButtonOptions": {"format": "png", "filename": png_name or key,
+    config = {"displaylogo": False, "displayModeBar": False, "toImageButtonOptions": {"format": "png", "filename": png_name or key,
                                                              "scale": 2}}
     kw.setdefault("theme", None)  # our own fonts and sizes (projector mode), not Streamlit's overrides
     if on_select:
