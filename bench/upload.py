@@ -236,7 +236,48 @@ def hostile() -> dict:
     slowest = max(out, key=lambda k: out[k].get("seconds", 0))
     return {"files": out, "worst_peak_mb": {worst: out[worst].get("peak_mb")},
             "slowest_s": {slowest: out[slowest].get("seconds")}, "goal": "peak < 1024 MB, < 30 s",
+            "another_users_page": others_page(*cases[slowest]),
             "load_average_1min": round(os.getloadavg()[0], 2)}
+
+
+def others_page(worst: bytes, filename: str, repeat: int = 8) -> dict:
+    """Another user's page while the worst file is read: the overview's figures and the register
+    (lib.figures.metrics on the demo, what the overview and register screens ask) timed idle and
+    while a thread of this same process reads the file, as Streamlit serves sessions in threads."""
+    import statistics
+    import tempfile
+    import threading
+
+    from lib.figures import metrics
+    from lib.samples import demo
+
+    def page() -> float:
+        t0 = time.perf_counter()
+        metrics.summary(store, 1, by="county")
+        metrics.register_table(store, 1, viewer=Actor.system())
+        return time.perf_counter() - t0
+
+    with tempfile.TemporaryDirectory() as tmp:
+        store = open_store(f"sqlite:///{tmp}/demo.db", read_only=False, migrate=True)
+        demo.load_demo(store)
+        page()
+        idle = [page() for _ in range(repeat)]
+        busy: list[float] = []
+        stop = threading.Event()
+
+        def reads():
+            while not stop.is_set():
+                read_workbook(worst, filename, max_rows=50_000)
+
+        reader = threading.Thread(target=reads)
+        reader.start()
+        time.sleep(0.5)
+        busy = [page() for _ in range(repeat)]
+        stop.set()
+        reader.join()
+        forget_stores()
+    return {"idle_median_s": round(statistics.median(idle), 3), "during_worst_read_median_s":
+            round(statistics.median(busy), 3), "during_worst_read_max_s": round(max(busy), 3)}
 
 
 def main(argv=None) -> dict:
