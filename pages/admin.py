@@ -17,7 +17,7 @@ from lib.domain import regions
 from lib.domain import vocabulary
 from lib.domain.errors import UserError
 from lib.uploads import targets
-from lib.present.i18n import t
+from lib.present.i18n import plain, t
 from pages._ui.filters import sidebar_filters
 from pages._ui.store import programmes
 from pages._ui.store import store as open_store
@@ -50,7 +50,7 @@ def _import_report(out: dict) -> None:
     if out["status"] == "rejected":
         st.error(t("admin.targets_rejected", L, n=len(out["errors"])))
         for e in out["errors"]:
-            st.markdown(f"- {e['message']}")
+            st.markdown(f"- {plain(e['message'])}")
         return
     for w in out["warnings"]:
         st.warning(w["message"])

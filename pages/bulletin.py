@@ -9,7 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from lib.domain.errors import UserError
-from lib.present.i18n import t
+from lib.present.i18n import plain, t
 from lib.review import bulletin
 from pages._ui import widgets
 from pages._ui.filters import sidebar_filters
@@ -47,13 +47,13 @@ if b["demo"]:
     widgets.demo_banner(True, L)
 with st.container(key="document_body"):
     for p in bulletin.overall_paragraphs(b):
-        st.write(p)
+        st.write(plain(p))
     c1, c2 = st.columns(2)
     c1.markdown(f"**{t('review.praised', L)}**")
-    c1.write(bulletin.praise_paragraph(b))
+    c1.write(plain(bulletin.praise_paragraph(b)))
     c2.markdown(f"**{t('review.named', L)}**")
     for head, text in bulletin.named_paragraphs(b):
-        c2.write(f"**{head}**　{text}")
+        c2.write(f"**{plain(head)}**　{plain(text)}")
 with st.expander(t("review.counties", L), expanded=False), st.container(key="document_tables"):
     st.dataframe(bulletin.prefecture_table(b), hide_index=True)
     st.dataframe(bulletin.county_table(b), hide_index=True)

@@ -10,7 +10,7 @@ from lib.domain.errors import UserError
 from lib.figures import trends
 from lib.office import fmt
 from lib.present import charts
-from lib.present.i18n import stage_name, t
+from lib.present.i18n import plain, stage_name, t
 from pages._ui import widgets
 from pages._ui.filters import sidebar_filters
 from pages._ui.store import cached
@@ -32,8 +32,8 @@ rec, hist, ups = d["record"], d["history"], d["uploads"]
 # A shared link may point outside the current filters: the community is shown anyway.
 
 st.page_link("pages/register.py", label=t("community.back", L), icon=":material/arrow_back:")
-st.title(rec["name"])
-st.caption(f"{rec['path']} · {rec['code']}")
+st.title(plain(rec["name"]))
+st.caption(plain(f"{rec['path']} · {rec['code']}"))
 
 latest = hist[hist["active"]] if not hist.empty else hist
 last = latest.iloc[-1] if not latest.empty else None

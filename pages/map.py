@@ -10,7 +10,7 @@ from lib.domain.errors import UserError
 from lib.figures import metrics
 from lib.office import fmt
 from lib.present import maps
-from lib.present.i18n import t
+from lib.present.i18n import plain, t
 from pages._ui import store, widgets
 from pages._ui.filters import drill_to, sidebar_filters
 
@@ -27,7 +27,7 @@ widgets.page_header(t("map.title" if s["children"] else "map.title_county", L, r
                     s, L, t(f"metric.{f.metric}", L))
 if s["totals"]["reported_this_week"] == 0 and s["totals"]["communities"]["registered"] and \
         store.report_dates(f.programme):
-    st.warning(t("dash.no_reports_week", L, region=s["name"], week=s["as_of"]))
+    st.warning(t("dash.no_reports_week", L, region=plain(s["name"]), week=s["as_of"]))
 
 # A county is drawn on its own; a larger region as its counties.
 rows = s["children"] or [{"adcode": s["adcode"], "name": s["name"], "totals": s["totals"]}]

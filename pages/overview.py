@@ -13,7 +13,7 @@ from lib.figures import rankings
 from lib.figures import trends
 from lib.office import fmt
 from lib.present import charts
-from lib.present.i18n import t, week_label
+from lib.present.i18n import plain, t, week_label
 from pages._ui import store, widgets
 from pages._ui.filters import sidebar_filters
 
@@ -25,7 +25,7 @@ except UserError as e:
     widgets.show_user_error(e)
     st.stop()
 
-st.title(f"{s['programme_name']} · {s['name']}")
+st.title(plain(f"{s['programme_name']} · {s['name']}"))
 widgets.demo_banner(s["demo"], L)
 if f.public:
     # the public deployment says what it is; a staff site just says nobody is signed in
@@ -35,7 +35,7 @@ st.caption(t("dash.as_of", L, week=week_label(s["as_of"], L)))
 if s["source"] == "reported":
     st.info(t("reported.headline_reported", L, date=s["reported"]["date"] if "reported" in s else s["as_of"]))
 elif any(c["source"] == "reported" for c in s["children"]):
-    names = [c["name"] for c in s["children"] if c["source"] == "reported"]
+    names = [plain(c["name"]) for c in s["children"] if c["source"] == "reported"]
     st.caption(t("reported.headline_mixed", L, names=t("reported.sep", L).join(names[:8])
                  + ("…" if len(names) > 8 else "")))
 
@@ -72,7 +72,7 @@ def delta_money(key: str):
 if not weeks:
     st.info(t("dash.no_reports_ever", L))
 elif tot["reported_this_week"] == 0 and tot["communities"]["registered"]:
-    st.warning(t("dash.no_reports_week", L, region=s["name"], week=s["as_of"]))
+    st.warning(t("dash.no_reports_week", L, region=plain(s["name"]), week=s["as_of"]))
 
 # --- headline cards ----------------------------------------------------------------------
 c = st.columns(5)

@@ -13,7 +13,7 @@ from lib.figures import asof
 from lib.figures import rankings
 from lib.office import fmt
 from lib.present import charts
-from lib.present.i18n import t, week_label
+from lib.present.i18n import plain, t, week_label
 from pages._ui import store, widgets
 from pages._ui.filters import drill_to, sidebar_filters
 
@@ -52,16 +52,16 @@ stat_label = t(f"kpi.{f.stat}", L)
 ref = df["expected"].iloc[0] if not df.empty else s["expected_share"]
 with head:
     if df.empty:  # a county's own programme: nothing below it to rank
-        st.title(t("rank.title_alone", L, region=s["name"], stat=stat_label))
+        st.title(t("rank.title_alone", L, region=plain(s["name"]), stat=stat_label))
     else:
-        st.title(t("rank.title", L, region=s["name"], level=t(f"level.{level}", L), stat=stat_label))
+        st.title(t("rank.title", L, region=plain(s["name"]), level=t(f"level.{level}", L), stat=stat_label))
     widgets.demo_banner(s["demo"], L)
     note = (t("rank.reference_start", L, pace=fmt.pct(ref)) if f.stat == "start_rate" else
             t("rank.reference_completion", L, region=s["name"], pace=fmt.pct(ref)))
     st.caption(t("dash.as_of", L, week=week_label(s["as_of"], L)) + " · " + t(f"metric.{f.metric}", L)
                + " · " + note)
     if highlight:
-        st.info(t("rank.county_selected", L, parent=s["name"]))
+        st.info(t("rank.county_selected", L, parent=plain(s["name"])))
 
 
 def arrow(v) -> str:
@@ -124,6 +124,6 @@ for col, key in zip(cols, ("ahead", "behind", "no_movement", "not_reported")):
         if key == "not_reported" and not week_closed:  # nobody is named late for a week still being reported
             st.caption(t("rank.week_open", L))
         elif lists[key]:
-            st.markdown("\n".join(f"- {r['name']} · {fmt.pct(r['rate'])}" for r in lists[key]))
+            st.markdown("\n".join(f"- {plain(r['name'])} · {fmt.pct(r['rate'])}" for r in lists[key]))
         else:
             st.caption(t("rank.none", L))

@@ -10,7 +10,7 @@ from lib.domain import clock
 from lib.domain import fields
 from lib.domain import regions
 from lib.domain.errors import UserError
-from lib.present.i18n import has, stage_name, t
+from lib.present.i18n import has, plain, stage_name, t
 from lib.uploads import aggregate
 from lib.uploads import ingest
 from lib.uploads import templates
@@ -64,9 +64,9 @@ def _aggregate_upload(data: bytes, name: str) -> None:
     out = aggregate.import_aggregate(store, data, name, f.programme, actor=actor, as_of=report_day, dry_run=True)
     st.info(t("upload.aggregate.found", L, n=out["accepted"], day=out["report_date"] or "—"))
     for e in out["errors"]:
-        st.error(e["message"])
+        st.error(plain(e["message"]))  # messages quote cells of the uploaded file
     for w in out["warnings"]:
-        st.warning(w["message"])
+        st.warning(plain(w["message"]))
     if out["status"] == "rejected":
         st.error(t("upload.aggregate.rejected", L, n=len(out["errors"])))
         st.stop()
@@ -110,7 +110,7 @@ if up is not None:
     if pv.report_date:
         st.caption(t("upload.report_date_used", L, day=pv.report_date.isoformat()))
     for note in pv.notes:
-        st.caption(note)
+        st.caption(plain(note))
 
     def issues_frame(issues):
         return pd.DataFrame([{t("upload.col.sheet", L): i.sheet, t("upload.col.row", L): i.row,
@@ -195,7 +195,7 @@ if up is not None:
             if done.status == "committed":
                 st.success(t("upload.committed", L, id=done.upload_id, n=done.accepted))
             elif done.status == "unchanged":
-                st.info(" ".join(done.notes) or t("upload.unchanged", L))
+                st.info(plain(" ".join(done.notes)) or t("upload.unchanged", L))
             else:
                 st.error(t("upload.rejected", L, n=len(done.errors)))
 

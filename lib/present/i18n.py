@@ -12,6 +12,8 @@ FundingSource or Band, a role, a `UserError`'s text): `t(stage, lang)`.
 
 from __future__ import annotations
 
+import re
+
 from datetime import date
 from typing import Any
 
@@ -114,3 +116,13 @@ def stage_name(stage_zh: str, lang: str = "zh") -> str:
     """A stage as the register writes it (开工, 计划) in `lang`; an unknown word as it is."""
     stage = vocabulary.stage_from_text(stage_zh) if stage_zh else None
     return t(stage, lang) if stage else stage_zh
+
+
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+def plain(text) -> str:
+    """Data (a community's, zone's or programme's name, an uploaded value) made safe to put in a Streamlit
+    markdown element: every markdown and HTML character escaped, so `![x](http://…)` or `<img>` in a name
+    is shown as written and fetches nothing."""
+    return _MARKDOWN.sub(r"\\\1", str(text if text is not None else ""))

@@ -9,7 +9,7 @@ import streamlit as st
 from lib.domain.errors import UserError
 from lib.office import sheets
 from lib.present import charts
-from lib.present.i18n import t, week_label
+from lib.present.i18n import plain, t, week_label
 from lib.samples import demo
 from pages._ui.store import lang, programmes
 
@@ -118,8 +118,9 @@ def chart(fig, key: str, *, png_name: str | None = None, png_title: str | None =
     The PNG is made only when the button is clicked (deferred download), so it
     never slows the page down.
     """
-    config = {"displaylogo": False, "displayModeBar": False, "toImageButtonOptions": {"format": "png", "filename": png_name or key,
-                                                             "scale": 2}}
+    # no plotly toolbar: on a phone it lay on the chart's title; the PNG download is beside the chart
+    config = {"displaylogo": False, "displayModeBar": False,
+              "toImageButtonOptions": {"format": "png", "filename": png_name or key, "scale": 2}}
     kw.setdefault("theme", None)  # our own fonts and sizes (projector mode), not Streamlit's overrides
     if on_select:
         event = st.plotly_chart(fig, key=key, config=config, on_select=on_select, **kw)
@@ -155,4 +156,4 @@ def demo_banner(is_demo: bool, L: str) -> None:
         prog = next((p for p in programmes() if f and p["id"] == f.programme), {})
         source = prog.get("source")
         banner = "demo.banner_real_register" if demo.data_kind(prog.get("code")) == "real_register" else "demo.banner"
-        st.caption("⚠️ " + t(banner, L) + (t("demo.source", L, source=source) if source else ""))
+        st.caption("⚠️ " + t(banner, L) + (t("demo.source", L, source=plain(source)) if source else ""))

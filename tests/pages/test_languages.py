@@ -191,6 +191,7 @@ def cjk_outside_data(texts: list[str], data: list[str]) -> list[str]:
 def english_outside_data(texts: list[str], data: list[str]) -> list[str]:
     bad = []
     for t in texts:
+        t = re.sub(r"\\(.)", r"\1", t)  # data escaped for markdown (i18n.plain) reads as written
         rest = CODE.sub(" ", without_data(t, data))
         words = [w for w in WORD.findall(rest) if w.lower() not in ALLOWED_LATIN]
         if words:

@@ -50,3 +50,31 @@ def test_every_screen_takes_any_query_string(sqlite_demo_url, monkeypatch, publi
     failures = {(page, value[:12]): exc for page in pages for value in HOSTILE
                 if (exc := _visit(page, value, actor))}
     assert failures == {}
+
+
+def test_a_name_written_as_markdown_is_shown_as_written(sqlite_demo_url, monkeypatch):
+    """A community uploaded as `![x](http://…) **粗**` is a name, not an image to fetch or bold text: the
+    community screen's title shows every character as written (markdown escaped, lib.present.i18n.plain)."""
+    from streamlit.testing.v1 import AppTest
+
+    from lib.store.engine import open_store
+    from lib.store.models import Project
+    from tests.support import ROOT
+    evil = "![x](http://127.0.0.1:9/track.png) **粗** <img src=x>"
+    monkeypatch.setenv("DATABASE_URL", sqlite_demo_url)
+
+    def community_title() -> str:
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+        at.query_params["c"] = "1"
+        at.run()
+        at.switch_page("pages/community.py").run()
+        assert not at.exception
+        return at.title[0].value
+
+    shown = community_title()
+    store = open_store(sqlite_demo_url, read_only=False)
+    with store.write() as s:
+        for p in s.query(Project).filter(Project.name == shown):
+            p.name = evil
+    title = community_title()
+    assert title == r"\!\[x\]\(http\://127\.0\.0\.1\:9/track\.png\) \*\*粗\*\* \<img src=x\>"
