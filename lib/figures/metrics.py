@@ -410,7 +410,8 @@ def register_table(store: Store, programme_id: int | str, as_of: str | date | No
                    region: str | None = None, *, viewer: Actor) -> pd.DataFrame:
     """One row per community with its latest status as of the date.
 
-    A viewer who may not see internal data (`auth.sees_internal`) gets no remarks or problems.
+    A viewer who may not see internal data (`auth.sees_internal`) gets no remarks or problems; a
+    district account sees them for its own county or prefecture only (`auth.sees_internal_in`).
     """
     public = not auth.sees_internal(viewer)
     prog = get_programme(store, programme_id)
@@ -439,7 +440,11 @@ def register_table(store: Store, programme_id: int | str, as_of: str | date | No
     df["stage"] = df["stage"].map(lambda v: vocabulary.STAGE_BY_RANK[int(v)].zh if pd.notna(v) else "计划")
     df["plan_years"] = [_years(a, b) for a, b in zip(df["plan_year_start"], df["plan_year_end"])]
     df["pilot"] = df["pilot"].map(lambda v: "是" if v else "")
-    drop = ["plan_year_start", "plan_year_end"] + ([c for c in fields.INTERNAL if c in df.columns] if public else [])
+    internal = [c for c in fields.INTERNAL if c in df.columns]
+    if not public and getattr(viewer, "role", None) == "district":
+        others = ~df["county_adcode"].map(lambda a: auth.sees_internal_in(viewer, a))
+        df.loc[others, internal] = None  # another county's remarks and problems are not this clerk's
+    drop = ["plan_year_start", "plan_year_end"] + (internal if public else [])
     return df.drop(columns=drop)
 
 

@@ -141,12 +141,12 @@ def community_detail(store: Store, project_id: int, *, viewer: Actor) -> dict:
     reported is hidden; `public=True` leaves out remarks, problems and who
     reported or uploaded.
     """
-    public = not auth.sees_internal(viewer)
-
     with store.session() as s:
         p = s.get(Project, int(project_id))
         if p is None:
             raise NotFound(f"找不到编号为 {project_id} 的小区。", f"No community {project_id}.")
+        # a district account sees the internal fields of its own county or prefecture only
+        public = not auth.sees_internal_in(viewer, p.county_adcode)
         record = {c.name: getattr(p, c.name) for c in Project.__table__.columns}
         r = ProgressReport
         hist = pd.DataFrame(s.execute(

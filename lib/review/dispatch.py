@@ -159,7 +159,8 @@ def open_problems(store: Store, programme_id: int, week: date, region: str | Non
     if df.empty or "problems" not in df.columns:
         return pd.DataFrame(columns=["prefecture", "county", "name", "stage", "report_date", "problems"])
     df = df[df["problems"].notna() & (df["problems"].astype(str).str.strip() != "")]
-    df = df[[auth.sees_internal_in(viewer, a) for a in df["county_adcode"]]]  # a district: its own county's
+    mine = df["county_adcode"].map(lambda a: auth.sees_internal_in(viewer, a)).astype(bool)
+    df = df[mine]  # a district: its own county's (register_table blanks the others' already)
     return df[["prefecture", "county", "name", "stage", "report_date", "problems"]].reset_index(drop=True)
 
 

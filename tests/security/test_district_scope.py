@@ -85,3 +85,23 @@ def test_upload_history_names_uploaders_of_the_own_county_only(fresh_demo_store)
     named = {u["county"]: u["uploaded_by"] for u in ingest.uploads(store, 1, viewer=LEADER) if u["county"] in (CD, CZ)}
     assert named == {CD: f"clerk_{CD}", CZ: f"clerk_{CZ}"}
     assert all(u["uploaded_by"] is None for u in ingest.uploads(store, 1, viewer=Actor.public()))
+
+
+def test_the_register_and_a_community_show_a_clerk_only_their_own_countys_problems(fresh_demo_store):
+    """The register and the community screen: 城东区's clerk reads 城东区's problems, not 城中区's; a leader
+    reads both (before: the clerk read every county's)."""
+    from lib.figures import metrics, trends
+    store = fresh_demo_store
+    _plant(store)
+    reg = metrics.register_table(store, 1, as_of=WEEK, viewer=CLERK)
+    mine, theirs = reg[reg["county_adcode"] == CD], reg[reg["county_adcode"] == CZ]
+    assert set(mine["problems"]) == {f"问题-{CD}"}
+    assert theirs["problems"].isna().all() and theirs["remarks"].isna().all()
+    reg = metrics.register_table(store, 1, as_of=WEEK, viewer=LEADER)
+    assert set(reg[reg["county_adcode"] == CZ]["problems"]) == {f"问题-{CZ}"}
+    with store.session() as s:
+        cd_id, cz_id = select_ids(s, CD)[0], select_ids(s, CZ)[0]
+    assert "problems" in trends.community_detail(store, cd_id, viewer=CLERK)["history"].columns
+    other = trends.community_detail(store, cz_id, viewer=CLERK)
+    assert "problems" not in other["history"].columns and "remarks" not in other["record"]
+    assert "problems" in trends.community_detail(store, cz_id, viewer=LEADER)["history"].columns
