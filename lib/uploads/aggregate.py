@@ -18,7 +18,7 @@ from lib.access.auth import Actor, require
 from lib.domain import clock
 from lib.domain.errors import UserError
 from lib.figures.metrics import get_programme, parse_date
-from lib.store.engine import Store, audit
+from lib.store.engine import Store, audit, lock_scope
 from lib.store.models import AggregateReport, Upload, UploadBlob, utcnow
 from lib.uploads import regiontables
 from lib.uploads.regiontables import Problem
@@ -88,6 +88,7 @@ def import_aggregate(store: Store, data: bytes, filename: str, programme, *, act
     sha = hashlib.sha256(data).hexdigest()
     who = str(actor)
     with store.write() as s:
+        lock_scope(s, prog.id)  # PostgreSQL: one writer of a programme's totals at a time (the same file once)
         dup = s.scalar(select(Upload.id).where(Upload.programme_id == prog.id, Upload.sha256 == sha,
                                                Upload.kind == "aggregate", Upload.status == "committed"))
         if dup is not None:
@@ -115,6 +116,9 @@ def rollback(store: Store, upload_id: int, *, actor: Actor) -> dict:
     require(actor, "rollback")
     with store.write() as s:
         up = s.get(Upload, int(upload_id))
+        if up is not None:
+            lock_scope(s, up.programme_id)
+            s.refresh(up)
         if up is None or up.kind != "aggregate":
             raise UserError(f"找不到第 {upload_id} 号分地区进度上传。", "No such aggregate upload.")
         if up.status != "committed":

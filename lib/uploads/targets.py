@@ -17,7 +17,7 @@ from lib.access.auth import Actor, require
 from lib.domain import regions, vocabulary
 from lib.domain.errors import UserError
 from lib.figures.metrics import get_programme
-from lib.store.engine import Store, audit
+from lib.store.engine import Store, audit, lock_scope
 from lib.store.models import Programme, Target, Upload, UploadBlob, utcnow
 from lib.uploads import regiontables
 from lib.uploads.regiontables import Problem
@@ -85,6 +85,7 @@ def import_targets(store: Store, data: bytes, filename: str, programme, *, actor
     sha = hashlib.sha256(data).hexdigest()
     who = str(actor)
     with store.write() as s:
+        lock_scope(s, prog.id)  # PostgreSQL: one writer of a programme's targets at a time
         p = s.get(Programme, prog.id)
         changes = []
         for t in targets:

@@ -172,3 +172,36 @@ def test_two_counties_still_commit_side_by_side(fresh_demo_store):
                                    _upload(store, files[CZ], "cz_clerk", county=CZ))
     assert errors == [None, None]
     assert (a.status, b.status) == ("committed", "committed"), [e.message for e in a.errors + b.errors]
+
+
+def test_the_same_totals_table_four_times_at_once_is_stored_once(empty_store):
+    """A per-region totals table (湖南's 市州 progress) sent four times at once: one upload, three 'unchanged',
+    never a raw IntegrityError on the file's blob (aggregate imports take the programme's lock too)."""
+    import threading
+
+    from lib.access import programmes
+    from lib.access.auth import Actor
+    from lib.uploads import aggregate
+    from tests.real import programmes as real
+    from tests.real.programmes import hunan_2021_08_progress as mod
+
+    store = empty_store
+    boss = Actor("admin", "admin")
+    pid = programmes.create(store, boss, name=mod.PROGRAMME["name"], region="430000", years="2021")["id"]
+    data = real.build_xlsx(mod)
+    out, errors = [], []
+    gate = threading.Barrier(4)
+
+    def send():
+        gate.wait()
+        try:
+            out.append(aggregate.import_aggregate(store, data, "湖南.xlsx", pid, actor=boss)["status"])
+        except Exception as e:  # noqa: BLE001 - the test reports any exception
+            errors.append(repr(e))
+
+    threads = [threading.Thread(target=send) for _ in range(4)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert errors == [] and sorted(out) == ["committed", "unchanged", "unchanged", "unchanged"]
