@@ -87,8 +87,8 @@ from lib.uploads.files import Budget, FileProblem, RawSheet, column_letter, dete
 from lib.uploads.headers import (HEADER_SCAN_ROWS, PROGRESS_MARKERS, REGISTER_MARKERS, SEQ_FIELD, ColumnMap, Header,
                                  detect_kind, find_header, is_instruction_sheet, match_header, normalize_header,
                                  table_money_unit, title_report_date, title_year)
-from lib.uploads.values import (AREA_UNITS, MONEY_UNITS, NEEDS_NORMALIZING, UNIT_TOKENS, ExcelError, ValueParseError,
-                                cell_text,
+from lib.uploads.values import (AREA_UNITS, MONEY_UNITS, NEEDS_NORMALIZING, UNIT_TOKENS, ExcelError, PlannedDate,
+                                ValueParseError, cell_text,
                                 extract_report_date, format_number, is_month_only, normalize_text, parse_bool,
                                 parse_date, parse_int, parse_number, parse_percent, parse_quantity,
                                 resolve_percent_column, year_in_title)
@@ -620,6 +620,10 @@ class _SheetReader:
                 parsed = parse_bool(value)
             else:  # pragma: no cover - FIELD_TYPES is exhaustive
                 raise AssertionError(ftype)
+        except PlannedDate as exc:  # 预计10月份完工: what the office expects, not a date that happened
+            row.values[fld] = None
+            self.cell_issue("warning", r, cm, text, exc.reason + "，该格未导入", exc.hint)
+            return None
         except ValueParseError as exc:
             row.values[fld] = None
             row.invalid_fields.append(fld)

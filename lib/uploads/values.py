@@ -37,6 +37,11 @@ class ValueParseError(ValueError):
         self.hint = hint
 
 
+class PlannedDate(ValueParseError):
+    """A time an office expects (预计10月份完工, 预计于2022年6月25日前全面开工), not a date that happened:
+    the reader leaves the cell out with a warning instead of refusing the file."""
+
+
 class ExcelError:
     """A cached Excel error value such as #DIV/0!."""
 
@@ -227,6 +232,10 @@ _BY_SUFFIX_RE = re.compile(r"(?<!前)(?:之前|以前|前)(?:完成|完工|竣�
 # Words that make a time phrase uncertain: refused, never guessed.
 _VAGUE_RE = re.compile(r"前后|左右|约|大约|大概|预计|预期|力争|争取|待定|未定|待确定|不详|不确定|待|初|上半年|下半年|"
                        r"年中|季度|至|到|~|～|—|或|[-/]\s*\d{1,2}\s*月")
+# A time someone expects or plans: not a fact (a warning, the cell left out).
+_PLANNED_RE = re.compile(r"预计|计划|拟|力争|争取|预期")
+# A date phrase inside a sentence (一期于3月底全面开工): [YYYY年]M月(D日|底|末|上旬|中旬|下旬|份).
+_IN_TEXT_RE = re.compile(r"(?:\d{4}年)?\d{1,2}月(?:\d{1,2}[日号]|底|末|上旬|中旬|下旬|份)?")
 # When a period stands for a day (the rule of each phrase):
 _PERIOD_DAY = {"上旬": 10, "中旬": 20}  # 下旬, 底, 末: the month's last day
 
@@ -344,8 +353,15 @@ def parse_date(value: Any, *, allow_month: bool = False, epoch: dt.date = EXCEL_
     day = _phrase_date(base, year, allow_month)
     if day is not None:
         return day
+    if _PLANNED_RE.search(compact) and (_IN_TEXT_RE.search(compact) or re.search(r"年底|年末|\d{4}年", compact)):
+        raise PlannedDate("是预计的时间，不是实际日期", "实际开工或完工后再填写具体日期")
     if _VAGUE_RE.search(compact):
         raise ValueParseError("是不确定的时间，无法换算为日期", "请填写具体日期，如 2022年6月25日")
+    found = _IN_TEXT_RE.findall(compact)
+    if len(found) == 1:  # one date phrase in a sentence: "一期于3月底全面开工" is 3月底
+        day = _phrase_date(found[0], year, allow_month=False)
+        if day is not None:
+            return day
     raise ValueParseError("无法识别为日期", "请填写日期，如 2021年6月18日 或 2021-06-18")
 
 

@@ -228,3 +228,23 @@ def test_shucheng_register_in_its_published_layout_goes_in_with_18_communities(e
                    "龙祥社区、新城社区、东苑社区连片改造项目": (12, 725, 4100, date(2022, 1, 1), SHUCHENG)}
     assert _communities(store, date(2022, 12, 31), region=SHUCHENG, programme=prog["id"]) == 6 + 12
     assert _communities(store, date(2021, 12, 31), region=SHUCHENG, programme=prog["id"]) == 0
+
+
+def test_shucheng_as_transcribed_from_its_briefing_goes_in_with_18_communities(empty_store):
+    """The briefing's own words in the date columns (tests/real/programmes/shucheng_2022_projects.py):
+    "一期于3月底全面开工" is 2022-03-31; "预计10月份完工" and "预计于2022年6月25日前全面开工建设" are what the
+    office expects, left out with a warning each; the file goes in, 6 + 12 = 18 communities."""
+    from tests.real import programmes as real
+    from tests.real.programmes import shucheng_2022_projects as mod
+    store = empty_store
+    prog = admin.create_programme(store, Actor.system(), "SC2022", mod.PROGRAMME["name"], "舒城县", 2022)
+    done = ingest.commit(store, real.build_xlsx(mod), "舒城县简报.xlsx", prog["id"], actor=Actor.system(),
+                         county="舒城县")
+    assert done.status == "committed", [e.message for e in done.errors]
+    expected = [w.message for w in done.warnings if "预计的时间" in w.message]
+    assert len(expected) == 2 and any("预计10月份完工" in m for m in expected)
+    with store.session() as s:
+        got = {p.name: (p.communities, p.households) for p in
+               s.scalars(select(Project).where(Project.programme_id == prog["id"]))}
+    assert got == {"舒怡社区连片老旧小区改造项目": (6, 946), "龙祥社区、新城社区、东苑社区连片改造项目": (12, 725)}
+    assert sum(c for c, _ in got.values()) == mod.STATED["全县(正文)"]["涉及小区数(个)"] == 18

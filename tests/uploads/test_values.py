@@ -53,7 +53,7 @@ def test_date_phrases(text, year, expected):
     ("2022年底前后", None, "不确定"),
     ("待定", 2022, "不确定"),
     ("6月左右", 2022, "不确定"),
-    ("预计6月底", 2022, "不确定"),
+    ("预计6月底", 2022, "预计"),     # expected, not a fact: the reader warns and leaves the cell out
     ("6月初", 2022, "不确定"),       # 初: no rule says which day
     ("3月-6月", 2022, "不确定"),     # a range
     ("5月至6月", 2022, "不确定"),
@@ -69,6 +69,19 @@ def test_uncertain_phrases_are_refused_not_guessed(text, year, reason):
         parse_date(text, year=year)
     assert reason in exc.value.reason
     assert exc.value.hint  # and says what to write
+
+
+def test_a_date_inside_a_sentence_and_an_expected_date():
+    """舒城县's briefing: "一期于3月底全面开工" holds one date phrase (3月底 of the programme's year);
+    "预计10月份完工" is what the office expects, a PlannedDate (the reader warns, never stores it)."""
+    from lib.uploads.values import PlannedDate
+    assert parse_date("一期于3月底全面开工", year=2022) == D(2022, 3, 31)
+    assert parse_date("于2022年6月25日全面开工", year=None) == D(2022, 6, 25)
+    for text in ("预计10月份完工", "预计于2022年6月25日前全面开工建设", "计划年底前完工"):
+        with pytest.raises(PlannedDate):
+            parse_date(text, year=2022)
+    with pytest.raises(ValueParseError, match="无法识别"):
+        parse_date("一期3月底开工、二期5月底开工", year=2022)  # two dates: which one is not guessed
 
 
 def test_months_as_offices_write_them():
