@@ -57,7 +57,7 @@ def _bound(widget, label, options, key, **kw):
             st.session_state[key] = match
             kw.pop("default", None)
             kw.pop("index", None)
-    value = widget(label, options, key=key, bind="query-params", on_change=_keep, args=(key,), **kw)
+    value = widget(label, options, key=key, on_change=_keep, args=(key,), **kw)
     st.session_state["_keep_" + key] = value
     return value
 
@@ -107,7 +107,9 @@ def _toggle(label: str, key: str) -> bool:
     """A URL-bound on/off switch that survives page switches (see `_bound`)."""
     if "_keep_" + key in st.session_state:
         st.session_state[key] = st.session_state["_keep_" + key]
-    value = st.toggle(label, key=key, bind="query-params", on_change=_keep, args=(key,))
+    if "_keep_" + key not in st.session_state and key not in st.session_state:
+        st.session_state[key] = url_value(key) in ("1", "true", "True")
+    value = st.toggle(label, key=key, on_change=_keep, args=(key,))
     st.session_state["_keep_" + key] = value
     return bool(value)
 
@@ -196,5 +198,31 @@ def sidebar_filters(*, need_programme: bool = True) -> Filters:
                 stat=stat, projector=projector)
     if projector:
         widgets.projector()
+    _write_url({"lang": L if L != cfg.lang else None,
+                "programme": str(pid) if str(pid) != next(iter(by_id)) else None,
+                "pref": st.session_state.get("pref") or None,
+                "county": st.session_state.get("county") or None if st.session_state.get("pref") else None,
+                "week": as_of if as_of and as_of != closed else None,
+                "metric": metric if metric != opens_on else None,
+                "stat": stat if stat != "start_rate" else None,
+                "proj": "1" if projector else None})
     st.session_state["filters"] = f
     return f
+
+
+FILTER_PARAMS = ("lang", "programme", "pref", "county", "week", "metric", "stat", "proj")
+
+
+def _write_url(want: dict[str, str | None]) -> None:
+    """The address bar holds the view by code (/map?pref=630200&week=2021-06-18&metric=communities):
+    what differs from the defaults, readable and shareable; a screen's own parameters are kept."""
+    try:
+        for key in FILTER_PARAMS:
+            value = want.get(key)
+            if value is None:
+                if key in st.query_params:
+                    del st.query_params[key]
+            elif st.query_params.get(key) != value:
+                st.query_params[key] = value
+    except Exception:  # noqa: BLE001 - a parameter bound to a screen's widget is the screen's to write
+        pass
