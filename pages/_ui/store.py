@@ -70,8 +70,18 @@ def store() -> Store:
         st.stop()
 
 
+_zones_seen: dict[str, int] = {}  # store url -> the data version its zones and aliases were loaded at
+
+
 def data_version() -> int:
-    return store().data_version()
+    """The store's data version; when it moved, this process re-reads the store's zones and aliases, so
+    a zone added through another replica (or the CLI) is known here without a restart."""
+    st_ = store()
+    v = st_.data_version()
+    if _zones_seen.get(st_.url) != v:
+        st_.load_local_regions()
+        _zones_seen[st_.url] = v
+    return v
 
 
 # --- cached calls -----------------------------------------------------------------------------------

@@ -86,3 +86,19 @@ def test_qingtian_is_shown_as_what_it_is(app):
     text = text_of(at)
     assert "青海" not in text and "未设定补助标准" in text
     assert "395" in text and "364" in text
+
+
+def test_a_zone_added_elsewhere_is_known_without_a_restart(app):
+    """Another replica (here: the library, as the CLI would) adds a zone while this server runs: the next
+    visitor's region filter lists it, because a moved data version re-reads the store's zones."""
+    from lib.access import zones
+    from lib.access.auth import Actor
+    at = app()
+    assert "海东工业园区" not in str(at.selectbox(key="pref").options)
+    store = open_store(app.url, read_only=False)
+    zones.add_zone(store, Actor("admin", "admin"), "海东工业园区", "630000", programme=1)
+    from lib.domain import regions
+    regions.set_local([], {})  # this process forgets it, as another replica's process never knew it
+    at = app()
+    assert "海东工业园区" in str(at.selectbox(key="pref").options)
+    regions.set_local([], {})  # leave the registry as other tests expect it
