@@ -65,11 +65,12 @@ def test_source_is_well_formed(entry):
                 assert value in stages, value
 
 
-# The issue asks for 30 published layouts. Two search rounds (~200 look-ups, tests/real/ledgers/README.md)
-# found 8 with a published header: 1 per-community ledger and 7 per-region tables; the other
+# The issue asks for 30 published layouts. Three search rounds (~230 look-ups, tests/real/ledgers/README.md)
+# found 9 published headers: 1 per-community ledger and 8 per-region tables (one of them the Ministry's
+# 2023 layout in a traditional-character reprint: a different vocabulary, not a new layout); the other
 # per-community lists exist as prose or images only. The count is pinned to what was found, so losing
 # one fails; raise it when a layout is added.
-LAYOUTS_FOUND = 8
+LAYOUTS_FOUND = 9
 
 
 def test_every_published_layout_is_distinct_and_none_is_lost():
