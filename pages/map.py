@@ -50,7 +50,9 @@ cfg = store.settings()
 # a county: zoom to its communities (they cluster around the county seat); larger regions: fit the counties
 # fitted to the width the map is drawn at (a phone sees the whole province, Xining and Haidong included)
 HEIGHT = 640
-width = maps.map_width(st.context.headers.get("User-Agent"), wide=1000)
+# the map column is about 700 px on a 1366-px laptop beside the legend: fit to that on every desktop, so
+# the whole region is in view there (a 1920-px projector shows it a little smaller than it could)
+width = maps.map_width(st.context.headers.get("User-Agent"), wide=700)
 height = min(HEIGHT, 460) if width <= maps.PHONE_WIDTH else HEIGHT
 view = maps.view_for_points(points, width, height) if not s["children"] and not points.empty else \
     maps.view_for([r["adcode"] for r in rows], width, height)

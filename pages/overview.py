@@ -59,7 +59,15 @@ pinv = p["totals"]["investment_wan"] if p else None
 def delta_count(key: str, now: dict, before: dict | None):
     if before is None or now[key] is None or before[key] is None:
         return None
-    return f"{now[key] - before[key]:+,}{unit} {t('dash.vs_last_week', L)}"
+    d = now[key] - before[key]
+    if d == 0:  # no green ↑ for nothing new: "±0" in grey (see delta_colour)
+        return f"±0{unit} {t('dash.vs_last_week', L)}"
+    return f"{d:+,}{unit} {t('dash.vs_last_week', L)}"
+
+
+def delta_colour(key: str, now: dict, before: dict | None) -> str:
+    moved = before is not None and now[key] is not None and before[key] is not None and now[key] != before[key]
+    return "normal" if moved else "off"
 
 
 def delta_money(key: str):
@@ -78,7 +86,8 @@ elif tot["reported_this_week"] == 0 and tot["communities"]["registered"]:
 c = st.columns(5)
 c[0].metric(label("kpi.target"), fmt.count(m["target"], unit, L), help=fmt.exact(m["target"]))
 c[1].metric(label("kpi.started"), fmt.count(m["started"], unit, L), delta=delta_count("started", m, pm),
-            help=fmt.exact(m["started"]))
+            delta_color=delta_colour("started", m, pm), delta_arrow="auto" if delta_colour("started", m, pm) == "normal"
+            else "off", help=fmt.exact(m["started"]))
 c[2].metric(t("kpi.start_rate", L), fmt.pct(m["start_rate"]),
             delta=None if m["start_rate"] is None or not weeks else
             t("overview.vs_pace", L, points=(m["start_rate"] - s["expected_share"]) * 100),
@@ -87,6 +96,8 @@ says_completed = s["source"] != "reported" or any(
     k.startswith("completed_") for b in [s, *s["children"]] for k in b.get("reported", {}).get("values", {}))
 if says_completed:
     c[3].metric(label("kpi.completed"), fmt.count(m["completed"], unit, L), delta=delta_count("completed", m, pm),
+                delta_color=delta_colour("completed", m, pm),
+                delta_arrow="auto" if delta_colour("completed", m, pm) == "normal" else "off",
                 help=fmt.exact(m["completed"]))
     c[4].metric(t("kpi.completion_rate", L), fmt.pct(m["completion_rate"]))
 else:  # a totals table that states no completions: a dash, not 0

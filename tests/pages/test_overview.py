@@ -158,3 +158,12 @@ def test_one_early_upload_moves_nobodys_default_week(app):
     assert any("填报进行中：1/45" in o for o in week.options)
     at = app(week="2021-12-03")
     assert "2021-12-03" in text_of(at)
+
+
+def test_no_green_arrow_for_nothing_new(app):
+    """Week 47 (2021-11-26) of the demo started no household: the card says ±0, grey, with no arrow."""
+    at = app()
+    started = next(m for m in at.metric if m.label == "已开工")
+    assert started.delta.startswith("±0户")
+    from streamlit.proto.Metric_pb2 import Metric
+    assert started.proto.color == Metric.MetricColor.GRAY
