@@ -19,7 +19,7 @@ from __future__ import annotations
 import pytest
 
 from lib.store.engine import forget_stores, open_store
-from tests.browser.test_browser import app_server, browser, settle, shot  # noqa: F401 (fixtures)
+from tests.browser.test_browser import SCREENS as BROWSER_SCREENS, app_server, browser, settle, shot  # noqa: F401 (fixtures)
 from tests.pages.test_languages import cjk_outside_data, data_strings, english_outside_data
 
 pytestmark = pytest.mark.browser
@@ -27,16 +27,9 @@ pytestmark = pytest.mark.browser
 SIZES = {1920: {"width": 1920, "height": 1080}, 1366: {"width": 1366, "height": 768},
          390: {"width": 390, "height": 844}}
 
-SCREENS = [  # (url path and query, element that proves it rendered, screenshot name)
-    ("", '[data-testid="stMetric"]', "overview"),
-    ("map", '[data-testid="stDeckGlJsonChart"]', "map"),
-    ("rankings", '[data-testid="stPlotlyChart"]', "rankings"),
-    ("progress", '[data-testid="stPlotlyChart"]', "progress"),
-    ("content", '[data-testid="stPlotlyChart"]', "content"),
-    ("register", '[data-testid="stDataFrame"]', "register"),
-    ("community?c=1", '[data-testid="stDataFrame"]', "community"),
-    ("bigscreen?pause=1", '[data-testid="bs-card"]', "bigscreen"),
-]
+SCREENS = [*BROWSER_SCREENS,  # the screens test_browser renders, and two more
+           ("community?c=1", '[data-testid="stDataFrame"]', "community"),
+           ("bigscreen?pause=1", '[data-testid="bs-card"]', "bigscreen")]
 
 # The text a reader sees, and whether the page is wider than the window. Material icons are drawn from
 # ligatures ("trending_up" is a glyph, not a word) and Streamlit's own keyboard link "Skip to main content"
