@@ -22,8 +22,9 @@ LAYERS: dict[str, int] = {
     "access": 2,
     "figures": 3,
     "uploads": 4, "review": 4, "samples": 4,
-    "present": 5,
-    "cli": 6,
+    "present": 5, "workflow": 5,
+    "publish": 6,
+    "cli": 7,
 }
 
 

@@ -39,7 +39,10 @@ ROOT = Path(__file__).resolve().parents[2]
 NOTHING = "已拒绝恢复，数据库未做任何修改。"
 # The demo as loaded by lib.samples.demo (counted by hand once, asserted as literals).
 DEMO_REPORTS = 16157
-DEMO_TABLES = 17  # schema revision 0004
+# Tables per schema revision: 17 up to 0004; each later migration adds its own (update both lines
+# in the commit that adds tables).
+SCHEMA_HEAD = "0007"
+DEMO_TABLES = 17
 
 
 # --- helpers --------------------------------------------------------------------------------------------
@@ -178,7 +181,7 @@ def test_a_missing_table_is_refused(fresh_demo_store, good_zip, tmp_path):
         return {**m, "tables": [t for t in m["tables"] if t["name"] != "app_user"]}
 
     f = rewrite(good_zip, tmp_path / "no-accounts.zip", manifest=drop_accounts, members={"app_user.jsonl": None})
-    assert_refused(fresh_demo_store, f, "备份不完整：数据库版本 0004 应有 17 张表，备份中缺少 1 张（app_user）。", NOTHING)
+    assert_refused(fresh_demo_store, f, f"备份不完整：数据库版本 {SCHEMA_HEAD} 应有 {DEMO_TABLES} 张表，备份中缺少 1 张（app_user）。", NOTHING)
     # listed in the manifest, member gone
     f = rewrite(good_zip, tmp_path / "no-member.zip", members={"audit_log.jsonl": None})
     assert_refused(fresh_demo_store, f, "备份不完整：清单列出了表 audit_log，但备份中没有它的数据（audit_log.jsonl）。", NOTHING)
@@ -254,7 +257,7 @@ def test_a_damaged_or_incomplete_sqlite_backup_is_refused(fresh_demo_store, sqli
     f = _sqlite_variant(sqlite_backup, tmp_path, "half.db", cut=0.5)
     assert_refused(store, f, "文件 half.db 不是可用的数据库备份（无法读取：database disk image is malformed）。", NOTHING)
     f = _sqlite_variant(sqlite_backup, tmp_path, "no-users.db", "DROP TABLE app_user;")
-    assert_refused(store, f, "备份不完整：数据库版本 0004 应有 17 张表，备份中缺少 1 张（app_user）。", NOTHING)
+    assert_refused(store, f, f"备份不完整：数据库版本 {SCHEMA_HEAD} 应有 {DEMO_TABLES} 张表，备份中缺少 1 张（app_user）。", NOTHING)
     f = _sqlite_variant(sqlite_backup, tmp_path, "future.db", "UPDATE alembic_version SET version_num = '9999';")
     assert_refused(store, f, "数据库版本“9999”本程序不认识", NOTHING)
     f = _sqlite_variant(sqlite_backup, tmp_path, "not-a-store.db", "DROP TABLE alembic_version;")

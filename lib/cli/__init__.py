@@ -8,10 +8,8 @@ Exit codes: 0 success, 1 refused input, 2 usage error.
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import sys
-from datetime import date, datetime
 from pathlib import Path
 
 from lib.domain.errors import UserError
@@ -20,7 +18,6 @@ from lib.access import programmes
 from lib.access import auth
 from lib.access import zones
 from lib.domain.errors import ReadOnlyStore
-from lib.access.auth import Actor
 from lib.domain.settings import load_config
 from lib.figures import discipline
 from lib.figures import forecast
@@ -38,54 +35,14 @@ from lib.uploads import aggregate
 from lib.uploads import ingest
 from lib.uploads import targets
 from lib.uploads import templates
+from lib.cli import publish as publish_commands
+from lib.cli import review as review_commands
+from lib.cli import schedule as schedule_commands
 
 log = logging.getLogger("lib.cli")
 
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message):  # usage errors: exit 2 with one line
-        self.print_usage(sys.stderr)
-        print(f"用法错误：{message}", file=sys.stderr)
-        raise SystemExit(2)
-
-
-def _json_default(o):
-    if isinstance(o, (date, datetime)):
-        return o.isoformat()
-    if hasattr(o, "item"):  # numpy scalars
-        return o.item()
-    raise TypeError(type(o).__name__)
-
-
-def emit(obj) -> None:
-    json.dump(obj, sys.stdout, ensure_ascii=False, indent=2, default=_json_default)
-    sys.stdout.write("\n")
-
-
-def say(msg: str) -> None:
-    print(msg, file=sys.stderr)
-
-
-def _store(args, *, write: bool = False):
-    store = open_store(args.config.database_url, read_only=False if write else None, config=args.config)
-    if write:
-        store.migrate()
-    elif not store.schema_ready():
-        raise UserError("数据库尚未初始化，请先运行 python -m lib.cli init（或 demo）。",
-                        "The store is empty: run `python -m lib.cli init` first.")
-    return store
-
-
-def _viewer(args) -> Actor:
-    """Who reads through the command line: the public in the public configuration, else the system."""
-    return Actor.public() if args.config.public else Actor.system()
-
-
-def _refuse_public(args) -> None:
-    if args.config.public:
-
-        raise ReadOnlyStore("当前为公众只读配置（DASHBOARD_PUBLIC=1），不能通过命令行写入数据。",
-                            "Writing is refused in the public read-only configuration.")
+# Helpers shared by every command module (lib/cli/*.py).
+from lib.cli.common import _Parser, _actor, _refuse_public, _store, _viewer, emit, say  # noqa: E402,F401
 
 
 # --- commands -------------------------------------------------------------------------
@@ -367,16 +324,6 @@ def cmd_rollups(args):
                     "The rollup disagrees with the raw history: run `rollups --rebuild`.")
 
 
-def _actor(store, username: str | None):
-    """The acting user for a CLI write: --user NAME (must exist and be active) or the system."""
-
-    if not username:
-        return auth.Actor.system("cli")
-    return auth.load_actor(store, username, via="cli")
-
-
-# --- review cycle: weekly dispatch, monthly bulletin, forecast, reporting discipline ------------
-
 def cmd_dispatch(args):
     store = _store(args)
     pack = dispatch.weekly_dispatch(store, args.programme, args.week, viewer=_viewer(args))
@@ -650,6 +597,9 @@ def build_parser() -> argparse.ArgumentParser:
     z.add_argument("--user")
     s.set_defaults(func=cmd_zone)
 
+    # Commands kept in modules of their own (lib/cli/*.py), each adding its subparsers.
+    for module in (review_commands, schedule_commands, publish_commands):
+        module.register(sub)
     return p
 
 
@@ -676,6 +626,3 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     return 0
 
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -1,0 +1,5 @@
+"""`python -m lib.cli`"""
+
+from lib.cli import main
+
+raise SystemExit(main())
