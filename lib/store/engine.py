@@ -24,7 +24,7 @@ from sqlalchemy.pool import QueuePool
 from lib.domain.errors import ReadOnlyStore, StoreUnavailable, UserError
 from lib.store.models import AuditLog, Region, StoreMeta
 # the workflow's tables, on the same metadata (region codes they hold move with ensure_regions)
-from lib.store import models_review, models_schedule  # noqa: F401
+from lib.store import models_review, models_schedule, models_search  # noqa: F401
 from lib.domain import settings
 from lib.domain.settings import Config, mask_url
 from lib.domain import regions

@@ -3,7 +3,7 @@
 from alembic import context
 
 from lib.store.models import Base
-from lib.store import models_review, models_schedule  # noqa: F401 - their tables on Base.metadata
+from lib.store import models_review, models_schedule, models_search  # noqa: F401 - their tables on Base.metadata
 
 target_metadata = Base.metadata
 connection = context.config.attributes.get("connection")
