@@ -78,6 +78,9 @@ class Programme(Base):
     metrics: Mapped[list | None] = mapped_column(JSON)
     # when a reporting week counts as closed (lib.figures.asof.ClosingRule); NULL: the default rule
     closing: Mapped[dict | None] = mapped_column(JSON)
+    # the review chain of a county's weekly upload (lib.workflow.review): NULL or "none" = no review
+    # (an upload counts at once), "prefecture", "prefecture,province"
+    review: Mapped[str | None] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(16), default="active", server_default="active")
     archived_at: Mapped[datetime | None] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
@@ -222,13 +225,19 @@ class Upload(Base):
     as_of: Mapped[date | None] = mapped_column(Date)
     uploaded_by: Mapped[str | None] = mapped_column(String(64))
     uploaded_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    status: Mapped[str] = mapped_column(String(16), default="committed")  # committed | rolled_back
+    # committed | rolled_back; under review (lib.workflow.review): submitted (its rows inactive until the
+    # last approval makes it committed) | returned (退回, its rows never counted) | withdrawn (superseded)
+    status: Mapped[str] = mapped_column(String(16), default="committed")
     rows: Mapped[int] = mapped_column(Integer, default=0)
     accepted: Mapped[int] = mapped_column(Integer, default=0)
     warnings: Mapped[list | None] = mapped_column(JSON)
     summary: Mapped[dict | None] = mapped_column(JSON)
     rolled_back_at: Mapped[datetime | None] = mapped_column(DateTime)
     rolled_back_by: Mapped[str | None] = mapped_column(String(64))
+    # a submission: the levels that approve it, in order (["prefecture", "province"]); NULL = not reviewed
+    review_chain: Mapped[list | None] = mapped_column(JSON)
+    # the level whose approval it awaits now (NULL once approved, returned or withdrawn)
+    review_step: Mapped[str | None] = mapped_column(String(16))
 
 
 class UploadBlob(Base):
