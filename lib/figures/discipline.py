@@ -15,11 +15,27 @@ by a system job) carry no arrival time and are treated as on time.
 Completeness is the share of the county's registered communities with a report
 that week; timeliness over a period is the share of expected weeks reported on
 time.
+
+The calendar is data (`Calendar`, read by `load_calendar` from the tables of
+lib/store/models_schedule.py, edited through lib/workflow/calendar.py):
+
+* **Holidays** (国庆 10-01..10-07, 春节 …): a deadline that falls on a holiday moves to the
+  next *working day* — the first day after it that is neither a holiday nor a Saturday or
+  Sunday — at the same time of day. (China's make-up working weekends, 调休, are not
+  modelled: a Saturday is never a working day here.) The week keeps its reporting day; only
+  the deadline moves.
+* **Stops** (the winter stop, 冬季停工): a reporting day inside a stop expects no report: the
+  week is left out of `reporting_weeks`, of the history and of reminders.
+* **Expected reporters**: a list of county-level codes (counties and zones), or by default
+  every county-level unit with a target or a register in the programme (`expected_reporters`).
+* **Reminder times**: hours before the deadline (default 24 and 2) and hours after it when the
+  reminder goes to the prefecture instead (default 2).
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 import pandas as pd
@@ -30,7 +46,8 @@ from lib.domain import vocabulary
 from lib.domain import regions
 from lib.domain.errors import UserError
 from lib.figures.metrics import get_programme
-from lib.store.models import Programme, ProgressReport, Project, Upload
+from lib.store.models import Programme, ProgressReport, Project, Target, Upload
+from lib.store.models_schedule import CalendarPeriod, CalendarSetting
 from lib.store.engine import Store, audit
 
 BEIJING_OFFSET = timedelta(hours=8)  # uploaded_at is stored in UTC
@@ -52,10 +69,112 @@ def parse_week(label: str | date, programme: Programme) -> date:
                         f"Bad week {label!r}: use 2021-W24 or a date.") from None
 
 
-def deadline(programme: Programme, week: date) -> datetime:
-    """The reporting deadline of a week, in Beijing time (naive)."""
+DEFAULT_REMIND_HOURS = (24, 2)  # reminders this many hours before the deadline
+DEFAULT_ESCALATE_HOURS = 2  # and this many hours after it, to the prefecture
+
+
+@dataclass(frozen=True)
+class Period:
+    kind: str  # holiday | stop
+    first: date
+    last: date
+    name: str
+    id: int | None = None
+
+    def covers(self, day: date) -> bool:
+        return self.first <= day <= self.last
+
+    def as_dict(self) -> dict:
+        return {"id": self.id, "kind": self.kind, "first": self.first.isoformat(), "last": self.last.isoformat(),
+                "name": self.name}
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """A programme's reporting calendar beyond the weekly day and time (see the module text)."""
+
+    periods: tuple[Period, ...] = ()
+    expected: tuple[str, ...] | None = None  # None: the default set
+    remind_hours: tuple[int, ...] = DEFAULT_REMIND_HOURS
+    escalate_hours: int = DEFAULT_ESCALATE_HOURS
+    extra: dict = field(default_factory=dict)
+
+    def holiday(self, day: date) -> Period | None:
+        return next((p for p in self.periods if p.kind == "holiday" and p.covers(day)), None)
+
+    def stop(self, day: date) -> Period | None:
+        return next((p for p in self.periods if p.kind == "stop" and p.covers(day)), None)
+
+    def working_day(self, day: date) -> bool:
+        return day.weekday() < 5 and self.holiday(day) is None
+
+
+NO_CALENDAR = Calendar()
+
+
+def load_calendar(store: Store, programme: Programme | int) -> Calendar:
+    """The stored calendar of a programme (holidays, stops, expected reporters, reminder times)."""
+    pid = programme if isinstance(programme, int) else programme.id
+    with store.session() as s:
+        periods = s.scalars(select(CalendarPeriod).where(CalendarPeriod.programme_id == pid)
+                            .order_by(CalendarPeriod.first_day, CalendarPeriod.id)).all()
+        row = s.get(CalendarSetting, pid)
+    return Calendar(
+        periods=tuple(Period(p.kind, p.first_day, p.last_day, p.name, p.id) for p in periods),
+        expected=tuple(row.expected) if row is not None and row.expected is not None else None,
+        remind_hours=tuple(int(h) for h in row.remind_hours) if row is not None and row.remind_hours
+        else DEFAULT_REMIND_HOURS,
+        escalate_hours=row.escalate_hours if row is not None and row.escalate_hours is not None
+        else DEFAULT_ESCALATE_HOURS)
+
+
+def deadline(programme: Programme, week: date, calendar: Calendar | None = None) -> datetime:
+    """The reporting deadline of a week, in Beijing time (naive).
+
+    With a `calendar`, a deadline on a holiday moves to the next working day (not a holiday,
+    not a Saturday or Sunday), same time of day."""
     hh, mm = (int(x) for x in programme.report_deadline.split(":"))
-    return datetime.combine(vocabulary.week_end(week, programme.report_weekday), time(hh, mm))
+    day = vocabulary.week_end(week, programme.report_weekday)
+    if calendar is not None and calendar.holiday(day) is not None:
+        day += timedelta(days=1)
+        while not calendar.working_day(day):
+            day += timedelta(days=1)
+    return datetime.combine(day, time(hh, mm))
+
+
+def expected_week(calendar: Calendar | None, week: date) -> bool:
+    """Is a report expected for this reporting day (not inside a stop)?"""
+    return calendar is None or calendar.stop(week) is None
+
+
+def default_reporters(store: Store, programme: Programme) -> list[str]:
+    """Every county-level unit (county, zone) with a target or a register in the programme, inside its region."""
+    with store.session() as s:
+        codes = set(s.scalars(select(Project.county_adcode).where(Project.programme_id == programme.id)
+                              .distinct()).all())
+        codes |= set(s.scalars(select(Target.region_adcode).where(Target.programme_id == programme.id)
+                               .distinct()).all())
+    all_r = regions.all_regions()
+    out = []
+    for c in codes:
+        r = all_r.get(c)
+        if r is None or not r.is_county:
+            continue
+        try:
+            inside = regions.contains(programme.region_adcode, c)
+        except Exception:  # noqa: BLE001 - a code the index does not know is simply not expected
+            inside = False
+        if inside:
+            out.append(c)
+    return sorted(out)
+
+
+def expected_reporters(store: Store, programme: Programme, calendar: Calendar | None = None) -> list[str]:
+    """Who must report each week: the calendar's list, or `default_reporters`."""
+    cal = calendar if calendar is not None else load_calendar(store, programme)
+    if cal.expected is not None:
+        return sorted(cal.expected)
+    return default_reporters(store, programme)
 
 
 def calendar_text(programme: Programme) -> str:
@@ -63,8 +182,10 @@ def calendar_text(programme: Programme) -> str:
     return f"每{WEEKDAY_ZH[programme.report_weekday]}{programme.report_deadline}前"
 
 
-def reporting_weeks(store: Store, programme: Programme, until: date) -> list[date]:
-    """The reporting days a programme expects reports for, from its first season (or first report) to `until`."""
+def reporting_weeks(store: Store, programme: Programme, until: date, calendar: Calendar | None = None) -> list[date]:
+    """The reporting days a programme expects reports for, from its first season (or first report) to
+    `until`, without those inside a stop of the calendar (the stored one unless given)."""
+    cal = calendar if calendar is not None else load_calendar(store, programme)
     start, _ = vocabulary.season_bounds(programme.year_start, programme.season_start, programme.season_end)
     with store.session() as s:
         first = s.scalar(select(func.min(ProgressReport.report_date))
@@ -77,7 +198,8 @@ def reporting_weeks(store: Store, programme: Programme, until: date) -> list[dat
     last = min(last, vocabulary.week_end(date(programme.year_end, 12, 31), programme.report_weekday))
     out = []
     while day <= last:
-        out.append(day)
+        if expected_week(cal, day):
+            out.append(day)
         day += timedelta(days=7)
     return out
 
@@ -120,7 +242,8 @@ def history(store: Store, programme_id: int | str, until: str | date, *, region:
     """
     prog = get_programme(store, programme_id)
     last = parse_week(until, prog)
-    cal = reporting_weeks(store, prog, last)
+    calendar = load_calendar(store, prog)
+    cal = reporting_weeks(store, prog, last, calendar)
     if weeks:
         cal = cal[-weeks:]
     cols = ["adcode", "name", "prefecture", "week", "deadline", "registered", "reported", "completeness",
@@ -130,11 +253,13 @@ def history(store: Store, programme_id: int | str, until: str | date, *, region:
     reg = _registered(store, prog)
     scope = {c.adcode for c in regions.counties_in(region or prog.region_adcode)}
     reg = reg[reg["adcode"].isin(scope)]
+    if calendar.expected is not None:
+        reg = reg[reg["adcode"].isin(set(calendar.expected))]
     facts = _county_week_facts(store, prog, cal[0], cal[-1]).set_index(["adcode", "week"])
     all_r = regions.all_regions()
     rows = []
     for wk in cal:
-        due = deadline(prog, wk)
+        due = deadline(prog, wk, calendar)
         counts = reg[reg["registered_on"] <= wk].groupby("adcode").size()
         for adcode, n in counts.items():
             key = (adcode, wk)
@@ -195,8 +320,10 @@ def week_summary(store: Store, programme_id: int | str, week: str | date, *, reg
         return [{k: (v.isoformat() if isinstance(v, (date, datetime)) else v) for k, v in r.items()}
                 for r in df.to_dict("records")]
 
+    calendar = load_calendar(store, prog)
     return {"programme": prog.id, "week": vocabulary.iso_week_label(wk), "reporting_day": wk.isoformat(),
-            "deadline": deadline(prog, wk).isoformat(timespec="minutes"), "calendar": calendar_text(prog),
+            "deadline": deadline(prog, wk, calendar).isoformat(timespec="minutes"),
+            "expected": expected_week(calendar, wk), "calendar": calendar_text(prog),
             "counties": len(st), "on_time": int((st["status"] == "on_time").sum()),
             "late": int((st["status"] == "late").sum()), "missing": int((st["status"] == "missing").sum()),
             "completeness": round(float(st["reported"].sum() / st["registered"].sum()), 4) if len(st) else None,
