@@ -338,13 +338,17 @@ def read_region_table(data: bytes, filename: str, within: str, *, default_units:
         sheets, _ = files.load(data, fmt, filename, MAX_ROWS)
     except files.FileProblem as e:
         raise UserError(str(e), "The file cannot be read.") from None
+    indicator = None
     for raw in sheets:
         if raw.hidden or not raw.rows:
             continue
         found = _find_header(raw, within)
         if found is None:
+            indicator = indicator or _find_indicators(raw)
             continue
         return _read_rows(raw, *found, within=within, default_units=default_units or {})
+    if indicator is not None:
+        return _read_indicators(*indicator, within=within, filename=filename)
     raise UserError(f"在文件“{filename}”中没有找到分地区的表：需要一列地区名称（如 县(市、区)、市州、城市）"
                     "和至少一列数字（如 小区数、户数、投资、开工数）。请核对表头，或在前15行内放表头。",
                     "No table with one row per region was found.")
@@ -444,6 +448,152 @@ def _read_rows(raw: files.RawSheet, hrows: list[int], region_col: int, cols: lis
     return table
 
 
+# --- indicator tables: one row per 指标, the region in the title ----------------------------------
+#
+# 民生实事 tables (芙蓉区: 指标名称 | 全年任务目标(个) | 实际完成(个) | 完成进度; 岳阳楼区: 序号 | 考核指标
+# (two columns: the item and its indicator) | 单位 | 工作目标 | 已完成数 | 占比 | 备注) have no region
+# column: the whole table is the region its title names, and each row is an indicator of some
+# programme. What a row's "done" figure counts is said by its indicator, not by a header:
+# 开工改造城镇老旧小区 → communities started; 完工/竣工 → completed. Only the programme's rows
+# (the indicator names 老旧小区) are read; an indicator of it that says neither is refused.
+
+INDICATOR_HEADERS = ("指标名称", "考核指标", "绩效指标", "指标")
+INDICATOR_TARGET = ("任务目标", "工作目标", "目标任务", "年度目标", "全年目标", "年度任务", "计划任务", "目标", "计划数")
+INDICATOR_DONE = ("实际完成", "已完成", "完成数", "累计完成", "完成情况")
+INDICATOR_RATE = ("完成进度", "占比", "完成率", "完成比例", "进度")
+INDICATOR_UNIT = ("单位", "计量单位")
+PROGRAMME_WORDS = ("老旧小区",)
+_PLACE_END = "省市区县州旗盟"
+
+
+def _find_indicators(raw: files.RawSheet) -> tuple | None:
+    """(sheet, header row, indicator columns, {role: column}) for an indicator table, else None."""
+    for r in sorted(raw.rows)[:HEADER_SCAN]:
+        texts = {c: _norm(raw.get(r, c)) for c in range(1, raw.width() + 1)}
+        first = next((c for c, h in texts.items() if h and any(h.startswith(w) for w in INDICATOR_HEADERS)), None)
+        if first is None:
+            continue
+        roles: dict[str, int] = {}
+        for c, h in texts.items():
+            if not h or c == first:
+                continue
+            for role, words in (("rate", INDICATOR_RATE), ("done", INDICATOR_DONE), ("target", INDICATOR_TARGET),
+                                ("unit", INDICATOR_UNIT)):
+                if role not in roles and (h in words if role == "unit" else any(w in h for w in words)):
+                    roles[role] = c
+                    break
+        if "target" not in roles or "done" not in roles:
+            continue
+        # the indicator header spans the empty header cells to its right (考核指标 over item | indicator)
+        span = [first]
+        while span[-1] + 1 <= raw.width() and not texts.get(span[-1] + 1):
+            span.append(span[-1] + 1)
+        return raw, r, span, roles
+    return None
+
+
+def _title_region(title: list[str], within: str):
+    """The one region the title lines name (芙蓉区, 岳阳楼区), inside the programme's area."""
+    found = {}
+    for line in title:
+        text = simplify(unicodedata.normalize("NFKC", line))
+        for end, ch in enumerate(text):
+            if ch not in _PLACE_END:
+                continue
+            for start in range(max(0, end - 8), end - 1):
+                name = text[start:end + 1]
+                if "小区" in name or not re.fullmatch(r"[\u4e00-\u9fff]+", name):
+                    continue
+                try:
+                    region = lookup(name, within)
+                except UserError:
+                    continue
+                found[region.adcode] = region
+                break
+    return next(iter(found.values())) if len(found) == 1 else None
+
+
+def _indicator_measure(label: str) -> str | None:
+    if "开工" in label:
+        return "started"
+    if any(w in label for w in ("完工", "竣工")):
+        return "completed"
+    return None
+
+
+def _read_indicators(raw: files.RawSheet, hrow: int, span: list[int], roles: dict[str, int], *, within: str,
+                     filename: str) -> RegionTable:
+    title = [" ".join(str(v) for v in raw.rows[r] if values.cell_text(v)) for r in sorted(raw.rows) if r < hrow]
+    header = lambda c: _norm(raw.get(hrow, c))  # noqa: E731
+    region = _title_region(title, within)
+    if region is None:
+        raise UserError(f"文件“{filename}”是一张指标表（{header(span[0])}），没有地区列，标题也没有写明是哪个地区的。"
+                        "请在标题中写明地区（如“2021年芙蓉区重点民生实事……”），或改用每个地区一行的表。",
+                        "An indicator table whose title names no region.")
+    report_date = None
+    for line in title:
+        report_date = report_date or values.extract_report_date(line)
+    indicator_col = Column(span[0], header(span[0]), "indicator")
+    table = RegionTable(raw.name, title, [hrow], indicator_col, [], [], report_date)
+    table.notes.append(f"指标表：没有地区列，按标题中的地区“{region.name}”（{region.adcode}）读取；"
+                       f"只读名称含“{'、'.join(PROGRAMME_WORDS)}”的指标行。")
+    columns: dict[str, Column] = {}
+    merged: Row | None = None
+    for r in sorted(raw.rows):
+        if r <= hrow:
+            continue
+        parts = [simplify(values.cell_text(raw.get(r, c)) or "") for c in span]
+        label = "|".join(p for p in parts if p)
+        if not label or not any(w in label for w in PROGRAMME_WORDS):
+            continue  # another programme's indicator (学位, 筛查, 低保 …) or a note
+        measure = _indicator_measure(label)
+        unit_text = _norm(raw.get(r, roles["unit"])) if "unit" in roles else ""
+        unit = _unit(header(roles["done"]), None) or _unit(header(roles["target"]), None) or unit_text or None
+        metric = "households" if unit == "户" or "户数" in label else "communities"
+        if measure is None:
+            table.errors.append(Problem(raw.name, r, _letter(span[0]), label,
+                                        f"第 {r} 行指标“{label.replace('|', ' ')}”没有说明是开工还是完工，无法判断"
+                                        f"“{header(roles['done'])}”数的是什么。请把指标写成如“开工改造城镇老旧小区”或"
+                                        "“完工城镇老旧小区”。"))
+            continue
+        row = merged or Row(raw.name, r, label, label, False, region.adcode)
+        rate_key = "start_rate" if measure == "started" else "completion_rate"
+        rate_key = rate_key if metric == "communities" else f"{rate_key}_{metric}"
+        for role, key, col_measure in (("target", f"planned_{metric}", "planned"),
+                                       ("done", f"{measure}_{metric}", measure),
+                                       ("rate", rate_key, rate_key.split("_rate")[0] + "_rate")):
+            if role not in roles:
+                continue
+            c = roles[role]
+            if key not in columns:
+                columns[key] = Column(c, header(c), metric, "progress", col_measure, "%" if role == "rate" else unit)
+            v = raw.get(r, c)
+            text = values.cell_text(v)
+            if text is None:
+                continue
+            try:
+                if role == "rate":
+                    num, _ = values.parse_percent(v, percent_format=(r, c) in raw.percent_cells)
+                else:
+                    num, _ = values.parse_quantity(v)
+            except values.ValueParseError:
+                table.errors.append(Problem(raw.name, r, _letter(c), text,
+                                            f"第 {r} 行指标“{label.replace('|', ' ')}”的“{header(c)}”：“{text}”不是数字。"))
+                continue
+            if key in row.values and row.values[key] is not None and num is not None and row.values[key] != num:
+                table.errors.append(Problem(raw.name, r, _letter(c), text,
+                                            f"第 {r} 行与第 {row.row} 行都是老旧小区改造的指标，但“{header(c)}”不同"
+                                            f"（{_fmt(row.values[key])} 与 {_fmt(num)}）。请核对。"))
+                continue
+            row.values[key] = num
+            row.texts[key] = simplify(text)
+        if merged is None:
+            merged = row
+            table.rows.append(row)
+    table.columns = list(columns.values())
+    return table
+
+
 def _col_key(col: Column) -> str:
     """One key per column: the metric for a plan; measure/metric for a progress table."""
     if col.kind == "plan" or col.measure is None:
@@ -476,6 +626,8 @@ def resolve_rows(table: RegionTable, within: str) -> None:
     """
     group = None  # the last row that named a region with regions of its own under it
     for row in table.rows:
+        if row.region is not None and not row.is_total:  # an indicator table: the title's region
+            continue
         if row.context:  # "济南市 | 全市小计:": the rows below are 济南's
             try:
                 ctx = lookup(row.context, within)
