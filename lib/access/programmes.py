@@ -24,6 +24,7 @@ from lib.store.engine import Store, audit
 from lib.store.models import (AggregateReport, BulletinDraft, CountyRollup, FollowUpAction, Programme,
                               ProgressReport, Project, ProjectRevision, Region, RegionAlias, RollupState, Target,
                               Upload, UploadBlob)
+from lib.store.models_review import ReviewEvent, ReviewLock
 
 _SEASON = re.compile(r"^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -33,7 +34,14 @@ SUBSIDY_KEYS = {
     "per_lift_wan": ("每部电梯补助", "subsidy per added lift", "万元/部"),
 }
 SETTINGS = ("name", "region", "years", "source", "season", "report_weekday", "report_deadline",
-            "eligibility_year", "subsidy", "metrics", "closing")
+            "eligibility_year", "subsidy", "metrics", "closing", "review")
+# The review chain of a county's weekly upload (lib.workflow.review), as written on the command line and
+# the admin screen, with the words offices use for it.
+REVIEW_CHAINS = ("none", "prefecture", "prefecture,province")
+_REVIEW_WORDS = {"none": "none", "无": "none", "不审核": "none", "off": "none",
+                 "prefecture": "prefecture", "市州": "prefecture", "市": "prefecture", "市州审核": "prefecture",
+                 "prefecture,province": "prefecture,province", "市州,省": "prefecture,province",
+                 "市州、省": "prefecture,province", "市州+省": "prefecture,province", "市州审核后省审核": "prefecture,province"}
 DEFAULT_CLOSING_SHARE = 0.5  # a week closes once half of the expected reporters have reported (asof.ClosingRule)
 WEEKDAYS_ZH = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
 
@@ -168,9 +176,23 @@ def _clean_settings(changes: dict) -> dict:
             cols["metrics"] = _metrics(value)
         elif key == "closing":  # "50%", "50%,72h": when a reporting week counts as closed
             cols["closing"] = parse_closing(value) if value not in (None, "") else None
+        elif key == "review":
+            cols["review"] = parse_review(value)
     if "year_start" in cols and cols["year_start"] > clock.today().year + 5:
         raise UserError(f"起始年份 {cols['year_start']} 太远，请核对。", "The start year is too far ahead.")
     return cols
+
+
+def parse_review(value) -> str | None:
+    """The review chain as given ("none", "prefecture", "prefecture,province", 市州 …) → the stored value
+    (None for no review). Raises a UserError that lists the choices."""
+    key = re.sub(r"\s+", "", str(value or "none")).lower().replace("，", ",")
+    chain = _REVIEW_WORDS.get(key)
+    if chain is None:
+        raise UserError(f"审核流程“{str(value)[:30]}”无法识别：请写 none（不审核，上传即计入）、prefecture（市州审核）"
+                        "或 prefecture,province（市州审核后再由省审核）。",
+                        "The review chain is none, prefecture or prefecture,province.")
+    return None if chain == "none" else chain
 
 
 def parse_closing(value) -> dict:
@@ -235,7 +257,8 @@ def describe(prog: Programme) -> dict:
             "season": [prog.season_start, prog.season_end],
             "report_weekday": prog.report_weekday, "report_deadline": prog.report_deadline,
             "eligibility_year": prog.eligibility_year or vocabulary.ELIGIBILITY_BUILT_BEFORE,
-            "subsidy": prog.subsidy, "metrics": metrics, "closing": prog.closing}
+            "subsidy": prog.subsidy, "metrics": metrics, "closing": prog.closing,
+            "review": prog.review or "none"}
 
 
 def _new_code(s, region: str, y0: int, y1: int) -> str:
@@ -342,6 +365,8 @@ def delete_programme(store: Store, actor: Actor, programme) -> dict:
         uploads = select(Upload.id).where(Upload.programme_id == pid)
         counts = {}
         for name, stmt in (
+                ("review_event", delete(ReviewEvent).where(ReviewEvent.programme_id == pid)),
+                ("review_lock", delete(ReviewLock).where(ReviewLock.programme_id == pid)),
                 ("progress_report", delete(ProgressReport).where(ProgressReport.project_id.in_(projects))),
                 ("project_revision", delete(ProjectRevision).where(ProjectRevision.project_id.in_(projects))),
                 ("follow_up_action", delete(FollowUpAction).where(FollowUpAction.programme_id == pid)),

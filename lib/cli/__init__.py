@@ -73,7 +73,8 @@ def _settings(args) -> dict:
         raise UserError("施工季要同时给出 --season-start 和 --season-end。", "Give both season ends.")
     return {"source": args.source, "season": season, "report_weekday": args.report_weekday,
             "report_deadline": args.report_deadline, "eligibility_year": args.eligibility_year,
-            "subsidy": args.subsidy, "metrics": args.metrics, "closing": args.closing}
+            "subsidy": args.subsidy, "metrics": args.metrics, "closing": args.closing,
+            "review": getattr(args, "review", None)}
 
 
 def cmd_programme(args):
@@ -151,6 +152,7 @@ def cmd_import(args):
         say(f"文件未导入：发现 {len(pv.errors)} 处错误，数据库未做任何修改。")
         raise SystemExit(1)
     say({"committed": f"已导入第 {pv.upload_id} 号批次：{pv.accepted} 行。",
+         "submitted": f"已上报第 {pv.upload_id} 号批次（{pv.accepted} 行），待审核：审核通过后才计入各项数据。",
          "dry-run": f"检查通过（未写入）：{pv.rows} 行，{len(pv.warnings)} 条提示。",
          "unchanged": "内容未变化，未做任何修改。"}.get(out["status"], out["status"]))
 
@@ -426,6 +428,8 @@ def build_parser() -> argparse.ArgumentParser:
         c.add_argument("--metrics", help="counted metrics, e.g. communities,households,pilots")
         c.add_argument("--closing", help="when a reporting week counts as closed: 50%% of the expected "
                                           "reporters (default), optionally ,72h after the deadline")
+        c.add_argument("--review", help="review of a county's weekly upload: none (counts at once, the default), "
+                                        "prefecture, or prefecture,province (two steps)")
         c.add_argument("--user", help="acting administrator (default: system)")
         c.set_defaults(func=cmd_programme)
     for verb, text in (("archive", "archive a real programme (kept, listed last)"),

@@ -17,6 +17,11 @@ whose figures are all in the store. Progress reports are only ever appended;
 register changes keep the previous row in project_revision.
 The uploading county may be given by name or code: it is resolved once, in the
 programme's region, and its code is what both the checks and the store get.
+
+Where the programme reviews uploads (lib.uploads.submissions), a county's progress upload is
+stored as a submission: status "submitted", its rows inactive so that no figure counts them until
+the last approval (lib.workflow.review); a newer submission for the same county-week withdraws the
+pending one; an approved (locked) county-week refuses every upload until a reviewer reopens it.
 """
 
 from __future__ import annotations
@@ -41,7 +46,9 @@ from lib.figures.metrics import get_programme, parse_date
 from lib.store.engine import Abort, Store, audit, lock_scope
 from lib.store.models import Programme, ProgressReport, Project, ProjectRevision, StoreMeta, Upload, UploadBlob, utcnow
 from lib.uploads.checks import CHANGE_ORDER, HIDDEN, REGISTER_UPDATABLE, Preview, issue_dict, validate
+from lib.uploads import submissions
 from lib.uploads.reader import Issue, ReadResult, read_workbook
+from lib.store.models_review import ReviewLock
 
 __all__ = ["Preview", "CHANGE_ORDER", "HIDDEN", "check", "commit", "rollback", "uploads", "raw_file"]
 
@@ -67,9 +74,14 @@ def check(store: Store, data: bytes, filename: str, programme: int | str, *, act
         if _already(s, prog, pv, read, _as_date(as_of)):
             return pv
         validate(s, prog, pv, read, act, county, _as_date(as_of))
+        if pv.status == "ok" and pv.kind == "progress":  # what commit would refuse, said before confirming
+            submissions.refuse_locked(s, prog, pv.counties, _days(pv))
     if pv.status == "ok" and not pv._reports and not pv._register:
         pv.status = "unchanged"
         pv.notes.append("文件中的数据与已入库的数据完全一致，无需导入。")
+    elif pv.status == "ok" and submissions.levels_for(prog, act, pv.kind):
+        steps = "、".join(submissions.LEVEL_ZH[x] for x in submissions.levels_for(prog, act, pv.kind))
+        pv.notes.append(f"本计划的周进度实行审核（{steps}）：确认后为待审核的填报，审核通过后才计入各项数据。")
     pv._args = (prog.id, act.username, county, _as_date(as_of), kind)
     return pv
 
@@ -117,12 +129,16 @@ def commit(store: Store, data: bytes, filename: str, programme: int | str, *, ac
             pv.status = "unchanged"
             pv.notes.append("文件中的数据与已入库的数据完全一致，本次未做任何修改。")
             raise Abort
+        if pv.kind == "progress":  # an approved county-week is locked, for everyone, until reopened
+            submissions.refuse_locked(s, prog, pv.counties, _days(pv))
+        levels = submissions.levels_for(prog, act, pv.kind)
         up = Upload(programme_id=prog.id, county_adcode=county, kind=pv.kind, filename=_safe_name(filename),
                     sha256=pv.sha256, size_bytes=pv.size_bytes, as_of=pv.report_date, uploaded_by=act.username,
-                    status="committed", rows=pv.rows, accepted=pv.accepted,
+                    status="submitted" if levels else "committed", rows=pv.rows, accepted=pv.accepted,
                     warnings=[issue_dict(w) for w in pv.warnings][:500],
                     summary={"changes": pv.changed_rows, "change_counts": pv.change_counts,
-                             "counties": pv.counties})
+                             "counties": pv.counties},
+                    review_chain=levels or None, review_step=levels[0] if levels else None)
         s.add(up)
         s.flush()
         # The same bytes may be stored meanwhile for another programme or date (not under this lock).
@@ -133,16 +149,20 @@ def commit(store: Store, data: bytes, filename: str, programme: int | str, *, ac
         first = min([r["report_date"] for r in pv._reports] + [r["_since"] for r in pv._register if r.get("_since")],
                     default=pv.report_date)
         if pv.kind == "progress":
-            for rep in pv._reports:
-                rep.update(upload_id=up.id, reported_by=act.username)
+            for rep in pv._reports:  # a submission's rows count from its last approval on
+                rep.update(upload_id=up.id, reported_by=act.username, active=not levels)
             s.execute(ProgressReport.__table__.insert(), pv._reports)
         else:
             _apply_register(s, prog, pv._register, up.id, act.username)
+        if levels:
+            _withdraw_pending(s, prog, up, act.username)
+            submissions.record(s, up, prog, "submitted", act.username, level=levels[0])
         _refresh_rollups(s, prog.id, pv.counties, first)
-        audit(s, act.username, "upload.commit", "upload", up.id, programme_id=prog.id,
+        audit(s, act.username, "upload.submit" if levels else "upload.commit", "upload", up.id, programme_id=prog.id,
               after={"kind": pv.kind, "filename": up.filename, "sha256": pv.sha256, "rows": pv.rows,
-                     "accepted": pv.accepted, "report_date": str(pv.report_date), "counties": pv.counties})
-        pv.status, pv.upload_id = "committed", up.id
+                     "accepted": pv.accepted, "report_date": str(pv.report_date), "counties": pv.counties,
+                     **({"status": "submitted", "review": levels} if levels else {})})
+        pv.status, pv.upload_id = ("submitted" if levels else "committed"), up.id
     return pv
 
 
@@ -157,9 +177,13 @@ def rollback(store: Store, upload_id: int, *, actor=None) -> dict:
         # an upload's programme and counties never change: lock them, then read its status afresh
         lock_scope(s, up.programme_id, _lock_counties(*((up.summary or {}).get("counties") or [None])))
         s.refresh(up)
-        if up.status != "committed":
+        if up.status == "rolled_back":
             raise UserError(f"第 {upload_id} 号上传批次已于 {up.rolled_back_at:%Y-%m-%d %H:%M} 回退，不能重复回退。",
                             f"Upload {upload_id} was already rolled back.")
+        if up.status != "committed":
+            raise UserError(f"第 {upload_id} 号上传批次{submissions.STATUS_ZH.get(up.status, up.status)}，其数据从未计入，"
+                            "无需回退；待审核的填报请由审核人在「填报审核」页面退回。",
+                            f"Upload {upload_id} is {up.status}: its figures never counted, nothing to roll back.")
         counties = list((up.summary or {}).get("counties") or [])
         first = up.as_of
         if up.kind == "progress":
@@ -170,6 +194,9 @@ def rollback(store: Store, upload_id: int, *, actor=None) -> dict:
         else:
             n = _undo_register(s, up)
         up.status, up.rolled_back_at, up.rolled_back_by = "rolled_back", utcnow(), act.username
+        if up.review_chain:  # an approved submission rolled back: its county-week is open again
+            s.execute(ReviewLock.__table__.delete().where(ReviewLock.upload_id == up.id))
+            submissions.record(s, up, s.get(Programme, up.programme_id), "rolled_back", act.username)
         _refresh_rollups(s, up.programme_id, counties, first)
         audit(s, act.username, "upload.rollback", "upload", up.id, programme_id=up.programme_id,
               before={"status": "committed"}, after={"status": "rolled_back", "rows": n})
@@ -185,14 +212,20 @@ def uploads(store: Store, programme: int | str, county: str | None = None, *, vi
         q = q.where(Upload.county_adcode == county)
     with store.session() as s:
         rows = s.scalars(q).all()
+        events = submissions.history(s, [u.id for u in rows if u.review_chain])
     out = []
     for u in rows:
         hide = not auth.sees_internal_in(viewer, u.county_adcode)
+        # a submission's steps (who approved or returned it, why) are internal like its uploader
+        steps = [] if hide else events.get(u.id, [])
+        returned = next((e for e in reversed(steps) if e["action"] == "returned"), None)
         out.append({"id": u.id, "kind": u.kind, "filename": u.filename, "as_of": u.as_of, "county": u.county_adcode,
                     "uploaded_at": u.uploaded_at, "uploaded_by": None if hide else u.uploaded_by,
                     "status": u.status, "rows": u.rows, "accepted": u.accepted,
                     "changes": (u.summary or {}).get("changes"), "warnings": len(u.warnings or []),
-                    "rolled_back_by": None if hide else u.rolled_back_by})
+                    "rolled_back_by": None if hide else u.rolled_back_by,
+                    "review_step": u.review_step, "return_reason": returned["reason"] if returned else None,
+                    "review_history": steps})
     return out
 
 
@@ -322,8 +355,9 @@ def _already(s, prog: Programme, pv: Preview, read: ReadResult, as_of: date | No
     """The same file was already stored for this programme (and this report date, when known):
     mark the preview "unchanged" and say which upload holds it."""
     day = as_of or read.report_date
-    q = select(Upload.id, Upload.as_of).where(Upload.programme_id == prog.id, Upload.sha256 == pv.sha256,
-                                              Upload.status == "committed")
+    q = select(Upload.id, Upload.as_of, Upload.status).where(Upload.programme_id == prog.id,
+                                                             Upload.sha256 == pv.sha256,
+                                                             Upload.status.in_(("committed", "submitted")))
     if day is not None:
         q = q.where(Upload.as_of == day)
     dup = s.execute(q.order_by(Upload.id.desc()).limit(1)).first()
@@ -331,8 +365,30 @@ def _already(s, prog: Programme, pv: Preview, read: ReadResult, as_of: date | No
         return False
     pv.status, pv.upload_id = "unchanged", dup.id
     when = f"（填报日期 {dup.as_of}）" if dup.as_of else ""
-    pv.notes.append(f"该文件（内容完全相同）已于第 {dup.id} 号上传批次{when}导入，无需再次导入，本次不做任何修改。")
+    done = "上报，正在审核" if dup.status == "submitted" else "导入"
+    pv.notes.append(f"该文件（内容完全相同）已于第 {dup.id} 号上传批次{when}{done}，无需再次导入，本次不做任何修改。")
     return True
+
+
+def _days(pv: Preview) -> list[date]:
+    return sorted({r["report_date"] for r in pv._reports if r.get("report_date")} | ({pv.report_date} - {None}))
+
+
+def _withdraw_pending(s, prog: Programme, up: Upload, actor: str) -> None:
+    """A newer submission for the same county-week replaces a pending one (withdrawn, its history kept)."""
+    week = submissions.week_of(prog, up.as_of)
+    mine = set(submissions.counties_of(up))
+    for old in s.scalars(select(Upload).where(Upload.programme_id == prog.id, Upload.status == "submitted",
+                                              Upload.id != up.id)).all():
+        if submissions.week_of(prog, old.as_of) != week or not mine & set(submissions.counties_of(old)):
+            continue
+        n = s.execute(update(Upload).where(Upload.id == old.id, Upload.status == "submitted")
+                      .values(status="withdrawn", review_step=None)).rowcount
+        if n:
+            s.refresh(old)
+            submissions.record(s, old, prog, "withdrawn", actor, reason=f"由第 {up.id} 号填报替代")
+            audit(s, actor, "review.withdraw", "upload", old.id, programme_id=prog.id,
+                  before={"status": "submitted"}, after={"status": "withdrawn", "by_upload": up.id})
 
 
 def _lock_counties(*codes: str | None) -> list[str] | None:
