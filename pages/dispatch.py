@@ -64,12 +64,13 @@ cols[2].metric(t("kpi.start_rate", L), fmt.pct(h["households"]["start_rate"]),
                delta=t("review.points", L, points=((h["households"]["start_rate"] or 0) - h["expected_share"]) * 100),
                help=f"{t('kpi.expected', L)} {fmt.pct(h['expected_share'])}")
 cols[3].metric(t("review.new_invested", L), fmt.money_wan(h["new_invested_wan"], L))
-# the meeting's files are Chinese documents whatever the screen's language
+# the meeting's files are Chinese documents whatever the screen's language; each is built when its
+# button is clicked (a deferred download), not on every rerun (1.8-2.8 s for both at national scale)
 c1, c2 = st.columns(2)
-c1.download_button(t("review.download_xlsx", L), dispatch.dispatch_xlsx(pack),
-                   dispatch.dispatch_filename(pack, ".xlsx"), mime=widgets.XLSX)
-c2.download_button(t("review.download_docx", L), dispatch.dispatch_docx(pack),
-                   dispatch.dispatch_filename(pack, ".docx"), mime=widgets.DOCX)
+c1.download_button(t("review.download_xlsx", L), lambda: dispatch.dispatch_xlsx(pack),
+                   dispatch.dispatch_filename(pack, ".xlsx"), mime=widgets.XLSX, on_click="ignore")
+c2.download_button(t("review.download_docx", L), lambda: dispatch.dispatch_docx(pack),
+                   dispatch.dispatch_filename(pack, ".docx"), mime=widgets.DOCX, on_click="ignore")
 
 COUNTY_LIST = {"name": "review.col.county", "rate": "review.col.start_rate", "expected": "review.col.pace",
                "started": "review.col.started_households", "target": "review.col.target_households"}
