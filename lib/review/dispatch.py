@@ -28,6 +28,7 @@ from openpyxl.utils import get_column_letter
 from sqlalchemy import select
 
 from lib.review import actions
+from lib.figures import alerting
 from lib.figures import asof
 from lib.figures import discipline
 from lib.domain import clock
@@ -200,6 +201,8 @@ def weekly_dispatch(store: Store, programme_id: int | str, week: str | date | No
         .reset_index(drop=True),
         "reporting": reporting,
         "closed": final, "week_reporting": status, "in_progress": asof.in_progress(store, prog),
+        # 预警 by rule (lib/figures/alerting.py), public figures only
+        "alerts": alerting.evaluate(store, prog.id, wk, region=region),
         "problems": None if public else open_problems(store, prog.id, wk, region, viewer=viewer),
         # follow-up actions name who is responsible: internal
         "actions": None if public else [a for a in actions.list_open(store, prog.id, wk)
@@ -268,6 +271,13 @@ def reporting_sheet(pack: dict) -> pd.DataFrame:
                          "完整率": df["completeness"].map(fmt.pct)})
 
 
+def alerts_sheet(pack: dict) -> pd.DataFrame:
+    rows = pack.get("alerts") or []
+    return pd.DataFrame([{"市（州）": a["prefecture"], "县（市、区）": a["name"], "预警": a["rule_zh"],
+                          "起始周": a["since_week"], "原因": a["reason"]} for a in rows],
+                        columns=["市（州）", "县（市、区）", "预警", "起始周", "原因"])
+
+
 def problems_sheet(pack: dict) -> pd.DataFrame:
     df = pack["problems"]
     if df is None:
@@ -292,7 +302,8 @@ def dispatch_xlsx(pack: dict) -> bytes:
               ("明显滞后", _list_frame(pack["behind"])),
               ("连续两周无进展县", _list_frame(pack["no_movement_counties"])),
               ("无进展小区", stalled_sheet(pack)),
-              ("未按时报送", reporting_sheet(pack))]
+              ("未按时报送", reporting_sheet(pack)),
+              ("预警", alerts_sheet(pack))]
     if not pack["public"]:
         sheets += [("存在问题", problems_sheet(pack)), ("督办事项", actions_sheet(pack))]
     buf = io.BytesIO()
@@ -372,6 +383,13 @@ def dispatch_docx(pack: dict) -> bytes:
     else:
         doc.para(d, f"报送时限为{pack['calendar']}。")
         doc.table(d, rs, widths=[2.2, 3.6, 2.4, 2.4, 2.4, 2.6])
+    al = alerts_sheet(pack)
+    intro = None
+    if not al.empty:
+        counts = al["预警"].value_counts()
+        intro = f"本周共有预警{len(al)}条：" + "；".join(f"{k}{v}条" for k, v in counts.items()) + "。"
+    _table_section(d, n.next1("预警"), al, ["县（市、区）", "预警", "起始周", "原因"], [2.8, 3.2, 2.0, 7.6],
+                   empty="本周无预警。", intro=intro)
     if not pack["public"]:
         ps = problems_sheet(pack)
         intro = None

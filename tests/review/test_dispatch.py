@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 
 from lib.access import auth
 from lib.access.auth import Actor
-from lib.figures import metrics
+from lib.figures import alerting, metrics
 from lib.review import actions, dispatch
 from tests.support.documents import docx_text
 
@@ -34,10 +34,17 @@ def test_dispatch_pack_w24(fresh_demo_store):
 
     wb = load_workbook(io.BytesIO(dispatch.dispatch_xlsx(pack)))
     assert wb.sheetnames == ["本周概况", "各县进度", "明显滞后", "连续两周无进展县", "无进展小区", "未按时报送",
-                             "存在问题", "督办事项"]
+                             "预警", "存在问题", "督办事项"]
+    # 预警: 同德县 missed W23 and W24; the sheet lists every alert of the pack with its reason
+    missed = [a for a in pack["alerts"] if a["rule"] == "missed"]
+    assert [a["name"] for a in missed] == ["同德县"] and missed[0]["since_week"] == "2021-W23"
+    assert wb["预警"].max_row == len(pack["alerts"]) + 1
+    assert {r[0].value for r in wb["预警"].iter_rows(min_row=2, min_col=3, max_col=3)} <= set(alerting.RULES.values())
     assert wb["各县进度"].max_row == 46 and wb["督办事项"]["C2"].value == "督促甘德县落实地方配套资金"
     text, tables = docx_text(dispatch.dispatch_docx(pack))
     assert "截至6月18日" in text and "同德县" in text and "各地反映的主要问题" in text
+    assert f"本周共有预警{len(pack['alerts'])}条" in text
+    assert any("连续2次未按时报送" in c.text for t in tables for col in t.columns for c in col.cells)
     assert any("督促甘德县落实地方配套资金" in c.text for t in tables for c in t.columns[2].cells)
 
     public = dispatch.weekly_dispatch(store, 1, "2021-W24", viewer=Actor.public())
