@@ -43,6 +43,20 @@ else:
     county = st.selectbox(t("upload.county", L), options, key="upload_county",
                           format_func=lambda a: t("region.with_code", L, name="".join(regions.path_names(a)), code=a))
 
+# Review (上报→审核→退回): say so, show what awaits review and the latest return with its reason.
+chain = prog.get("review", "none")
+if chain != "none":
+    st.info(t("upload.review_on", L, chain=t("rv.chain_sep", L).join(t(f"rv.level.{x}", L) for x in chain.split(","))))
+mine = ingest.uploads(store, f.programme, county=county, viewer=f.viewer)
+waiting = [h for h in mine if h["status"] == "submitted"]
+if waiting:
+    st.warning(t("upload.pending_banner", L, n=len(waiting)))
+last_progress = next((h for h in mine if h["kind"] == "progress"), None)
+if last_progress is not None and last_progress["status"] == "returned" and last_progress["return_reason"]:
+    back = next(e for e in reversed(last_progress["review_history"]) if e["action"] == "returned")
+    st.error(t("upload.returned_notice", L, id=last_progress["id"], day=last_progress["as_of"], who=back["actor"],
+               reason=plain(last_progress["return_reason"])))
+
 c1, c2 = st.columns(2)
 kind = c1.radio(t("upload.kind", L), ["progress", "register"], horizontal=True, key="upload_kind",
                 format_func=lambda k: t(f"upload.kind.{k}", L))
@@ -194,20 +208,43 @@ if up is not None:
             st.session_state.pop("upload_key", None)
             if done.status == "committed":
                 st.success(t("upload.committed", L, id=done.upload_id, n=done.accepted))
+            elif done.status == "submitted":
+                step = next((h["review_step"] for h in ingest.uploads(store, f.programme, county=county, viewer=f.viewer)
+                             if h["id"] == done.upload_id), None)
+                st.success(t("upload.submitted", L, id=done.upload_id, n=done.accepted,
+                             level=t(f"rv.level.{step}", L) if step else ""))
             elif done.status == "unchanged":
                 st.info(plain(" ".join(done.notes)) or t("upload.unchanged", L))
             else:
                 st.error(t("upload.rejected", L, n=len(done.errors)))
+
+def review_events_frame(events: list[dict]) -> pd.DataFrame:
+    return pd.DataFrame([{t("rv.ev.at", L): f"{clock.to_beijing(e['at']):%Y-%m-%d %H:%M}",
+                          t("rv.ev.action", L): t(f"rv.action.{e['action']}", L),
+                          t("rv.ev.level", L): t(f"rv.level.{e['level']}", L) if e["level"] else "",
+                          t("rv.ev.actor", L): e["actor"], t("rv.ev.reason", L): plain(e["reason"] or "")}
+                         for e in events])
+
 
 st.subheader(t("upload.history", L))
 hist = ingest.uploads(store, f.programme, county=county, viewer=f.viewer)
 if not hist:
     st.caption(t("upload.no_history", L))
 else:
-    shown = pd.DataFrame(hist)
+    shown = pd.DataFrame(hist).drop(columns=["review_history"])
     shown = shown.assign(kind=[t(f"upload.kind.{k}", L) for k in shown["kind"]],
-                         status=[t(f"upload.status.{s}", L) for s in shown["status"]])
+                         status=[t(f"upload.status.{s}", L) for s in shown["status"]],
+                         review_step=[t(f"rv.level.{x}", L) if x else "" for x in shown["review_step"]],
+                         return_reason=[plain(x) if x else "" for x in shown["return_reason"]])
+    if not shown["review_step"].any() and not shown["return_reason"].any():
+        shown = shown.drop(columns=["review_step", "return_reason"])
     st.dataframe(shown.rename(columns=lambda c: t(f"upload.hist.{c}", L)), hide_index=True, width="stretch")
+    reviewed = [h for h in hist if h["review_history"]]
+    if reviewed:  # each submission's steps: who submitted, approved, returned (and why), reopened
+        with st.expander(t("upload.review_history", L), expanded=any(h["status"] == "returned" for h in reviewed[:1])):
+            pick = st.selectbox(t("upload.review_history_pick", L), [h["id"] for h in reviewed], key="upload_hist_id")
+            events = next(h for h in reviewed if h["id"] == pick)["review_history"]
+            st.dataframe(review_events_frame(events), hide_index=True, width="stretch")
     if auth.can(actor, "rollback"):
         with st.expander(t("upload.rollback", L)):
             ids = [h["id"] for h in hist if h["status"] == "committed"]

@@ -45,6 +45,7 @@ from lib.uploads import submissions
 from lib.uploads.submissions import LEVEL_ZH, STATUS_ZH
 
 REASON_MAX = 1000
+locks = submissions.locks  # the approved (locked) county-weeks of a programme
 REVIEW_STATUSES = ("submitted", "approved", "returned", "withdrawn")
 
 
@@ -332,5 +333,5 @@ def figures(store: Store, programme, until: date | str, *, region: str | None = 
             "totals": st["totals"], "chain": submissions.chain_of(prog)}
 
 
-__all__ = ["may_review", "submissions_list", "pending_count", "approve", "return_", "reopen", "figures",
+__all__ = ["locks", "may_review", "submissions_list", "pending_count", "approve", "return_", "reopen", "figures",
            "REVIEW_STATUSES"]

@@ -45,6 +45,7 @@ SCREENS: tuple[Screen, ...] = (
     Screen("pages/register.py", "nav.register", ":material/table_view:", "read"),
     Screen("pages/community.py", "nav.community", ":material/home:", "read", hidden=True),
     Screen("pages/upload.py", "nav.upload", ":material/upload_file:", "upload"),
+    Screen("pages/review.py", "nav.review", ":material/fact_check:"),
     Screen("pages/dispatch.py", "nav.dispatch", ":material/event_note:"),
     Screen("pages/bulletin.py", "nav.bulletin", ":material/description:"),
     Screen("pages/admin.py", "nav.admin", ":material/admin_panel_settings:", "audit"),

@@ -53,9 +53,9 @@ def test_page_lists_by_mode_and_role(sqlite_demo_url, tmp_path, monkeypatch):
     clerk = _page_list(sqlite_demo_url, False, me["cd_clerk"], tmp_path, monkeypatch)
     assert "upload" in clerk and "admin" not in clerk
     leader = _page_list(sqlite_demo_url, False, me["lead"], tmp_path, monkeypatch)
-    assert "upload" not in leader and "admin" not in leader and "dispatch" in leader
+    assert "upload" not in leader and "admin" not in leader and "dispatch" in leader and "review" in leader
     boss = _page_list(sqlite_demo_url, False, me["boss"], tmp_path, monkeypatch)
-    assert {"upload", "admin", "dispatch", "bulletin", "login"} <= boss
+    assert {"upload", "review", "admin", "dispatch", "bulletin", "login"} <= boss
     # a disabled account loses its pages on the next run
     auth.disable_user(store, Actor.system(), "boss")
     assert _page_list(sqlite_demo_url, False, me["boss"], tmp_path, monkeypatch) == PUBLIC_PAGES | {"login"}
@@ -69,7 +69,8 @@ def test_public_app_offers_no_write_path(sqlite_demo_url, monkeypatch):
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
     assert not at.exception
     assert any("公众版" in c.value for c in at.caption)  # the banner with the data's as-of date
-    for page in ("pages/login.py", "pages/admin.py", "pages/upload.py", "pages/dispatch.py", "pages/bulletin.py"):
+    for page in ("pages/login.py", "pages/admin.py", "pages/upload.py", "pages/review.py", "pages/dispatch.py",
+                 "pages/bulletin.py"):
         with pytest.raises(ValueError, match="Could not find a navigation page"):
             at.switch_page(page)
     at.switch_page("pages/register.py").run()

@@ -67,7 +67,7 @@ def test_every_screen_is_in_the_one_table():
     assert sorted(s.script for s in access.SCREENS) == sorted(f"pages/{p.name}" for p in SCREEN_FILES)
     needs = {s.url_path: s.need for s in access.SCREENS}
     assert needs == {"overview": "read", "map": "read", "rankings": "read", "progress": "read", "content": "read",
-                     "register": "read", "community": "read", "upload": "upload", "dispatch": "read_internal",
+                     "register": "read", "community": "read", "upload": "upload", "review": "read_internal", "dispatch": "read_internal",
                      "bulletin": "read_internal", "admin": "audit", "login": "login", "bigscreen": "read"}
     assert access.Screen("pages/new.py", "nav.new", ":material/add:").need == "read_internal"  # never public by mistake
 
