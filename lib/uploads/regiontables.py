@@ -749,6 +749,8 @@ def sniff(data: bytes, filename: str, within: str) -> RegionTable | None:
         table = read_region_table(data, filename, within)
     except UserError:
         return None
+    if table.region_column.key == "indicator":  # 民生实事 indicators: the region is the title's
+        return table if table.rows and all(r.region for r in table.rows) else None
     named = [r for r in table.rows if not r.is_total]
     if not named:
         return None

@@ -53,3 +53,23 @@ def test_indicator_that_says_neither_start_nor_completion_is_refused_not_guessed
     table = regiontables.read_region_table(data, "t.xlsx", "430100")
     assert table.rows == []
     assert len(table.errors) == 1 and "没有说明是开工还是完工" in table.errors[0].message
+
+
+def test_furong_indicator_table_is_an_aggregate_upload_with_its_15_of_15(empty_store):
+    """芙蓉区's 公示 as published goes in as the district's reported figures: 15 to start, 15 started."""
+    from lib.access import programmes
+    from lib.access.auth import Actor
+    from lib.figures import metrics
+    from lib.uploads import aggregate
+    from tests.real.ledgers import build_xlsx, changsha_furong_2021_indicator as furong
+
+    admin = Actor(username="boss", role="admin")
+    pid = programmes.create(empty_store, admin, name="芙蓉区2021年重点民生实事", region=furong.WITHIN,
+                            years="2021-2021")["id"]
+    data = build_xlsx(furong)
+    assert aggregate.looks_like(data, "芙蓉区.xlsx", furong.WITHIN) is not None  # the upload page routes it here
+    out = aggregate.import_aggregate(empty_store, data, "芙蓉区.xlsx", pid, actor=admin, as_of="2021-12-15")
+    assert out["status"] == "committed", out
+    assert out["regions"] == [furong.WITHIN]
+    c = metrics.summary(empty_store, pid)["totals"]["communities"]
+    assert (c["target"], c["started"], c["start_rate"]) == (15, 15, 1.0)
