@@ -33,7 +33,7 @@ from pages._ui.filters import sidebar_filters, url_value
 
 VIEWS = ("overview", "map", "ranking", "week")
 EVERY = 20  # seconds per view
-BODY_PX = 800  # the height of a view's chart or map at 1920×1080 (below the title row)
+FIT_PX = (960, 540)  # the map's frame on a 1366×768 screen: the region is fitted into it
 
 f = sidebar_filters()
 L = f.lang
@@ -133,9 +133,10 @@ def overview(s: dict, prev: dict | None) -> None:
         one = trends.with_rates(series, f.metric)
         one = one[one["week"] <= date.fromisoformat(s["as_of"])] if not one.empty else one
         fig = charts.pace(one, f.metric, L, title=t("bs.pace_chart", L), large=True)
-        fig.update_layout(height=BODY_PX - 40, font={"size": 18}, title_font={"size": 24}, margin_t=60,
+        fig.update_layout(height=None, autosize=True, font={"size": 18}, title_font={"size": 24}, margin_t=60,
                           legend={"yref": "paper", "y": -0.08, "yanchor": "top", "x": 0, "xanchor": "left"})
-        widgets.chart(fig, "bs_pace")
+        with st.container(key="bs_fill_pace"):
+            widgets.chart(fig, "bs_pace", height="stretch")
 
 
 def county_map(s: dict) -> None:
@@ -144,11 +145,13 @@ def county_map(s: dict) -> None:
     features = maps.county_features(rows, f.stat, f.metric, L, reference=reference)
     left, right = st.columns([4, 1.3], gap="medium")
     width = maps.map_width(st.context.headers.get("User-Agent"), wide=1400)
-    view = maps.view_for([r["adcode"] for r in rows], width, BODY_PX)
+    # The map fills the screen's height (CSS), which the server does not know: fit the region into the
+    # smallest frame it gets on a 16:9 screen (a 1366×768 laptop: ~960×540), so none of it is cut off.
+    view = maps.view_for([r["adcode"] for r in rows], min(width, FIT_PX[0]), FIT_PX[1])
     deck = maps.deck(features, None, basemap_style_url=store.settings().basemap_style_url, view=view,
                      label_px=18 if width > maps.PHONE_WIDTH else 11)
-    with left:
-        st.pydeck_chart(deck, height=BODY_PX, key="bs_map")
+    with left, st.container(key="bs_fill_map"):
+        st.pydeck_chart(deck, height="stretch", key="bs_map")
     with right:
         stat = t(f"kpi.{f.stat}", L)
         legend = "".join(f'<div><span class="sw" style="background:{c}"></span><span>{html.escape(x)}</span></div>'
@@ -171,13 +174,17 @@ def ranking(scope: str, by: str | None) -> pd.DataFrame:
     # the whole ranking on one screen: two columns sharing one axis once it is longer than a column holds
     halves = [df] if len(df) <= 16 else [df.iloc[: (len(df) + 1) // 2], df.iloc[(len(df) + 1) // 2:]]
     end = charts.rank_axis_end(df["rate"])
-    per_row = max(24, min(44, (BODY_PX - 80) // max(len(h) for h in halves)))
+    rows = max(len(h) for h in halves)
     cols = st.columns(len(halves), gap="large")
     for i, (col, half) in enumerate(zip(cols, halves)):
-        with col:
-            fig = charts.ranking_bars(half, L, x_end=end, font_size=19 if per_row >= 30 else 16,
-                                      height=per_row * len(halves[0]) + 80)
-            widgets.chart(fig, f"bs_rank_{i}")
+        with col, st.container(key=f"bs_fill_rank_{i}"):  # the screen's height, whatever the screen
+            fig = charts.ranking_bars(half, L, x_end=end, font_size=19 if rows <= 16 else 16)
+            fig.update_layout(height=None, autosize=True)
+            names = list(fig.data[0].y)  # every region named, also where the screen is short (no thinning)
+            fig.update_yaxes(tickmode="array", tickvals=names, ticktext=names)
+            if len(half) < rows:  # the shorter column keeps the longer one's row height
+                fig.update_yaxes(range=[-0.5 - (rows - len(half)), len(half) - 0.5])
+            widgets.chart(fig, f"bs_rank_{i}", height="stretch")
     return df
 
 

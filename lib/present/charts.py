@@ -13,6 +13,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from lib.office import fmt
+from lib.present import maps
 from lib.present.i18n import t
 
 FONT = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
@@ -124,7 +125,8 @@ def rank_axis_end(rates: pd.Series) -> float:
 def ranking_bars(df: pd.DataFrame, lang: str = "zh", title: str | None = None, large: bool = False, *,
                  name_col: str = "name", x_end: float | None = None, height: int | None = None,
                  font_size: int | None = None) -> go.Figure:
-    """Horizontal bars of `rate`, best at the top, coloured and labelled by band, pace as a dashed line.
+    """Horizontal bars of `rate`, best at the top, coloured and named by the map's pace classes, pace as a
+    dashed line.
 
     The value labels ("98.2% · 略慢") stand in a column right of the plot, so the pace line never
     runs through them; the axis ends at 100% unless a value exceeds it (`x_end` shares one end
@@ -136,9 +138,14 @@ def ranking_bars(df: pd.DataFrame, lang: str = "zh", title: str | None = None, l
     d = df.iloc[::-1]
     names = d[name_col] if name_col in d else d["name"]
     labels = [f"{int(r)}. {n}" if pd.notna(r) else n for r, n in zip(d["rank"], names)]
-    colours = [BAND_COLOURS.get(b, BAND_COLOURS[None]) for b in d["band"]]
-    text = [f"{fmt.pct(v)} · {band_label(b, lang)}" if pd.notna(v) else band_label(None, lang)
-            for v, b in zip(d["rate"], d["band"])]
+    # coloured and named by the map's classes against the pace (lib.present.maps): the chart, its
+    # labels and the map's legend say one thing about each region
+    expected_col = d["expected"] if "expected" in d else pd.Series([None] * len(d), index=d.index)
+    classes = [maps.rate_class(None if pd.isna(v) else float(v), None if pd.isna(e) else float(e))
+               for v, e in zip(d["rate"], expected_col)]
+    colours = [maps.COLOURS[k] if k is not None else maps.NO_DATA for k in classes]
+    text = [f"{fmt.pct(v)} · {t('pace.short.' + maps.PACE_KEYS[k], lang)}" if k is not None
+            else band_label(None, lang) for v, k in zip(d["rate"], classes)]
     size = font_size or (17 if large else 13)
     fig = go.Figure(go.Bar(x=d["rate"].astype(float), y=labels, orientation="h", marker={"color": colours},
                            customdata=d[["adcode"]].values, name=t(f"chart.rank_axis.{df.attrs.get('stat', 'start_rate')}", lang),

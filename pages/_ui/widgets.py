@@ -61,6 +61,9 @@ BIGSCREEN_CSS = """<style>
 .bs-legend span.sw { display: inline-block; flex: none; width: 1.5em; height: 1.05em; border: 1px solid #666; }
 .bs-legend div { display: flex; align-items: center; gap: 0.5em; margin: 0.35em 0; }
 [data-testid="stMainBlockContainer"] [data-testid="stSegmentedControl"] button p { font-size: clamp(13px, 1vw, 26px); }
+/* a view's chart or map fills the screen below the title rows, on any screen: no scrolling, no empty foot */
+[class*="st-key-bs_fill"] { height: calc(100vh - max(185px, 11.5vw)) !important; flex: 0 0 auto !important; min-height: 300px; }
+[class*="st-key-bs_fill_rank"] { height: calc(100vh - max(185px, 11.5vw) - max(44px, 3.2vw)) !important; }
 </style>"""
 
 

@@ -93,6 +93,33 @@ def test_big_screen_reads_from_the_back_of_the_room(meeting, app_server):  # noq
     shot(page, "bigscreen_week_1920")
 
 
+@pytest.mark.parametrize("size", [(1920, 1080), (1366, 768)])
+def test_every_view_fills_the_screen_without_scrolling(browser, app_server, size):  # noqa: F811
+    """The projector and a laptop: each view's chart or map reaches down to the foot of the screen (no
+    empty half at 1920×1080) and nothing runs below it (no scrolling at 1366×768); every county of the
+    ranking is named, none thinned out by a short screen."""
+    w, h = size
+    ctx = browser.new_context(viewport={"width": w, "height": h}, locale="zh-CN")
+    page = ctx.new_page()
+    page.goto(f"{app_server}/bigscreen?pause=1")
+    settle(page, '[data-testid="bs-card"]')
+    for view, element in (("总览", "stPlotlyChart"), ("地图", "stDeckGlJsonChart"), ("排名", "stPlotlyChart")):
+        pick_view(page, view)
+        settle(page, f'[data-testid="{element}"]')
+        page.wait_for_timeout(800)
+        assert page.evaluate("document.documentElement.scrollHeight <= innerHeight + 1"), (view, size)
+        assert page.evaluate("document.documentElement.scrollWidth <= innerWidth"), (view, size)
+        bottom = page.evaluate(f"""() => Math.max(...[...document.querySelectorAll('[data-testid="{element}"]')]
+                                   .map(e => e.getBoundingClientRect().bottom))""")
+        assert h * 0.85 <= bottom <= h, (view, size, bottom)
+        if view == "排名":
+            named = page.evaluate("""() => [...document.querySelectorAll('[data-testid="stPlotlyChart"] .ytick text')]
+                                      .map(e => e.textContent).filter(t => t.trim())""")
+            assert len(named) == 45, named  # all of Qinghai's county-level units
+            shot(page, f"bigscreen_ranking_{w}")
+    ctx.close()
+
+
 def test_the_carousel_turns_by_itself_and_pauses(meeting, app_server):  # noqa: F811
     page = meeting
     page.goto(f"{app_server}/bigscreen?every=5")

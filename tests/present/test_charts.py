@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from lib.figures import rankings, trends
-from lib.present import charts
+from lib.present import charts, maps
 
 
 def test_charts_are_built_and_export_png(demo_store):
@@ -71,3 +71,20 @@ def test_whole_county_ranking_in_two_columns_shares_one_axis(demo_store):
     assert [f.layout.xaxis.range for f in figs] == [(0, end), (0, end)]
     assert sum(len(f.data[0].y) for f in figs) == len(df) == 45
     assert all(f.layout.height == 760 and f.layout.font.size == 19 for f in figs)
+
+
+def test_the_ranking_chart_names_and_colours_regions_as_the_map_does():
+    """At 100% of the target a county has finished (the map's darkest class), on the pace it is 符合序时 (not
+    快于序时), 97.8% of a 100% pace is 略慢; each bar has the colour of its county on the map."""
+    df = _frame([1.0, 0.66, 0.75, 0.978, 0.5], expected=0.6)
+    df.loc[3, "expected"] = 1.0  # a late week: the pace is the whole target
+    fig = charts.ranking_bars(df, "zh")
+    by_name = {a.y: a.text for a in fig.layout.annotations if a.y and str(a.y)[0].isdigit()}
+    assert by_name["1. 县0"].endswith("已完成")
+    assert by_name["2. 县1"].endswith("符合序时")  # 1.1 of the pace
+    assert by_name["3. 县2"].endswith("快于序时")  # 1.25 of the pace
+    assert by_name["4. 县3"].endswith("略慢")  # 0.978 of a 100% pace
+    assert by_name["5. 县4"].endswith("明显滞后")  # 0.83 of the pace
+    colours = dict(zip(fig.data[0].y, fig.data[0].marker.color))
+    for label, rate, expected in zip(["1. 县0", "2. 县1", "3. 县2", "4. 县3", "5. 县4"], df["rate"], df["expected"]):
+        assert colours[label] == maps.COLOURS[maps.rate_class(rate, expected)]

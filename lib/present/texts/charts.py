@@ -53,6 +53,13 @@ TEXT = {
     "map.class.ahead": Text("快于序时", "ahead of pace"),
     "map.class.done": Text("已完成目标（100%）", "target reached (100%)"),
     "map.class.sep": Text("：", ": "),
+    # the same classes, short, beside the ranking chart's bars (chart and map say the same words)
+    "pace.short.far_behind": Text("严重滞后", "far behind"),
+    "pace.short.behind": Text("明显滞后", "behind"),
+    "pace.short.watch": Text("略慢", "slightly behind"),
+    "pace.short.on_pace": Text("符合序时", "on pace"),
+    "pace.short.ahead": Text("快于序时", "ahead of pace"),
+    "pace.short.done": Text("已完成", "target reached"),
     "map.share.below": Text("不到{ref}的{hi}", "under {hi} of {ref}"),
     "map.share.between": Text("{ref}的{lo}–{hi}", "{lo}–{hi} of {ref}"),
     "map.share.above": Text("{ref}的{lo}以上", "{lo} of {ref} or more"),
