@@ -524,7 +524,10 @@ def _indicator_measure(label: str) -> str | None:
 def _read_indicators(raw: files.RawSheet, hrow: int, span: list[int], roles: dict[str, int], *, within: str,
                      filename: str) -> RegionTable:
     title = [" ".join(str(v) for v in raw.rows[r] if values.cell_text(v)) for r in sorted(raw.rows) if r < hrow]
-    header = lambda c: _norm(raw.get(hrow, c))  # noqa: E731
+
+    def header(c: int) -> str:
+        return _norm(raw.get(hrow, c))
+
     region = _title_region(title, within)
     if region is None:
         raise UserError(f"文件“{filename}”是一张指标表（{header(span[0])}），没有地区列，标题也没有写明是哪个地区的。"

@@ -12,8 +12,13 @@ import io
 import pytest
 from openpyxl import Workbook
 
+from lib.access import programmes
+from lib.access.auth import Actor
 from lib.domain.errors import UserError
-from lib.uploads import regiontables
+from lib.figures import metrics
+from lib.uploads import aggregate, regiontables
+from tests.real.ledgers import build_xlsx
+from tests.real.ledgers import changsha_furong_2021_indicator as furong
 
 
 def _xlsx(rows: list[list]) -> bytes:
@@ -57,12 +62,6 @@ def test_indicator_that_says_neither_start_nor_completion_is_refused_not_guessed
 
 def test_furong_indicator_table_is_an_aggregate_upload_with_its_15_of_15(empty_store):
     """芙蓉区's 公示 as published goes in as the district's reported figures: 15 to start, 15 started."""
-    from lib.access import programmes
-    from lib.access.auth import Actor
-    from lib.figures import metrics
-    from lib.uploads import aggregate
-    from tests.real.ledgers import build_xlsx, changsha_furong_2021_indicator as furong
-
     admin = Actor(username="boss", role="admin")
     pid = programmes.create(empty_store, admin, name="芙蓉区2021年重点民生实事", region=furong.WITHIN,
                             years="2021-2021")["id"]
