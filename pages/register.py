@@ -6,7 +6,7 @@ import streamlit as st
 
 from lib.domain import vocabulary
 from lib.domain.errors import UserError
-from lib.figures import metrics
+from lib.figures import metrics, search
 from lib.present import exports
 from lib.present.i18n import stage_name, t
 from pages._ui import store, widgets
@@ -29,10 +29,9 @@ stages = c2.multiselect(t("register.stage", L), [x.zh for x in vocabulary.STAGES
                         placeholder=t("register.all_stages", L), format_func=lambda z: stage_name(z, L))
 
 view = reg
-if query:
-    hay = (view["code"].fillna("") + " " + view["name"].fillna("") + " " + view["street"].fillna("") + " "
-           + view["community"].fillna("") + " " + view["address"].fillna("") + " " + view["county"].fillna(""))
-    view = view[hay.str.contains(query, case=False, regex=False)]
+if query:  # code, name, street, community or address through the bigram index; or the county's name
+    hits = store.cached(search.find_ids, f.programme, query)
+    view = view[view["id"].isin(hits) | view["county"].fillna("").str.contains(query, case=False, regex=False)]
 if stages:
     view = view[view["stage"].isin(stages)]
 

@@ -60,6 +60,7 @@ from lib.domain import vocabulary
 from lib.figures.asof import (communities_of, FLOAT_SUMS, INT_SUMS, SUM_COLUMNS, county_figures_query, region_filter,
                               report_dates_query)
 from lib.store.models import CountyRollup, ProgressReport, Project, Region, RollupState
+from lib.store.models_search import RollupSince
 
 _IN_CHUNK = 500  # counties per IN (...) list
 
@@ -227,6 +228,104 @@ def _row(programme_id: int, week: date, adcode: str, n_reports: int, figs: dict 
     return row
 
 
+def _take_since(s: Session, programme_id: int) -> date | None:
+    """The earliest date a register change affected since the last refresh (migration 0007's triggers); cleared."""
+    since = s.scalar(select(RollupSince.since).where(RollupSince.programme_id == programme_id))
+    if since is not None:
+        s.execute(delete(RollupSince).where(RollupSince.programme_id == programme_id))
+    return since
+
+
+def _ids_in_chunks(ids: list[int], size: int = 5_000):
+    for i in range(0, len(ids), size):
+        yield ids[i:i + size]
+
+
+def _sums_of(s: Session, programme_id: int, week: date, ids: list[int]) -> pd.DataFrame:
+    """county_figures_query at `week` over some communities only, per county."""
+    parts = [_frame(s.execute(county_figures_query(programme_id, week).where(Project.id.in_(chunk)))
+                    .mappings().all()) for chunk in _ids_in_chunks(ids)]
+    parts = [p for p in parts if not p.empty]
+    if not parts:
+        return pd.DataFrame(columns=list(SUM_COLUMNS), dtype="float64")
+    out = parts[0]
+    for p in parts[1:]:
+        out = out.add(p, fill_value=0)
+    return out.astype("float64")
+
+
+def _newest_by_difference(s: Session, programme_id: int, from_date: date) -> dict | None:
+    """Refresh when the write touched only the newest week (a new week's upload, its correction or
+    its rollback): that week = the week before it, plus, for the communities that reported since
+    (or were registered since), their figures now minus their figures then.
+
+    A week W's figures differ from the previous week P's only through the communities with an
+    active report dated in (P, W] or registered in (P, W]; every other community holds the same
+    latest report at both dates and reported nothing at W. So the cost is that of those
+    communities, not of the touched counties' whole history. None when this does not apply (an
+    older week changed, or no week before): the caller recomputes the touched counties.
+    """
+    r, rep = CountyRollup, ProgressReport
+    have = list(s.scalars(select(r.report_date).distinct().where(r.programme_id == programme_id)).all())
+    prev = max((d for d in have if d < from_date), default=None)
+    if prev is None:
+        return None
+    raw = list(s.scalars(select(rep.report_date).distinct().join(Project, Project.id == rep.project_id)
+                         .where(rep.report_date >= from_date, rep.active.is_(True),
+                                Project.programme_id == programme_id)).all())
+    later = sorted(set(raw) | {d for d in have if d >= from_date})
+    if len(later) > 1:
+        return None
+    removed = [d for d in have if d >= from_date and d not in raw]
+    if removed:
+        s.execute(delete(r).where(r.programme_id == programme_id, r.report_date.in_(removed)))
+    base = {"programme_id": programme_id, "counties": "all", "from": from_date, "weeks": len(raw),
+            "weeks_added": 0, "weeks_removed": len(removed), "rows_written": 0, "method": "newest week by difference"}
+    if not raw:
+        return base
+    week = raw[0]
+    s.execute(delete(r).where(r.programme_id == programme_id, r.report_date == week))
+    moved = set(s.scalars(select(rep.project_id).distinct().join(Project, Project.id == rep.project_id)
+                          .where(rep.report_date > prev, rep.report_date <= week, rep.active.is_(True),
+                                 Project.programme_id == programme_id)).all())
+    moved |= set(s.scalars(select(Project.id).where(Project.programme_id == programme_id,
+                                                    Project.registered_on > prev,
+                                                    Project.registered_on <= week)).all())
+    ids = sorted(moved)
+    counts = dict(s.execute(select(Project.county_adcode, func.count()).select_from(rep)
+                            .join(Project, Project.id == rep.project_id)
+                            .where(rep.report_date == week, rep.active.is_(True),
+                                   Project.programme_id == programme_id)
+                            .group_by(Project.county_adcode)).all())
+    total = s.scalar(select(func.count()).select_from(Project).where(Project.programme_id == programme_id)) or 0
+    if 2 * len(ids) > total:  # most communities reported: the week itself is cheaper than two differences
+        figs = {f["adcode"]: f for f in _compute(s, programme_id, week, None)}
+        rows = [_row(programme_id, week, c, counts.get(c, 0), figs.get(c)) for c in sorted(set(figs) | set(counts))]
+        base["method"] = "newest week recomputed"
+    else:
+        cols = list(SUM_COLUMNS)
+        then = _frame(s.execute(select(r.county_adcode.label("adcode"), *[getattr(r, c) for c in cols])
+                                .where(r.programme_id == programme_id, r.report_date == prev)).all())
+        then = then.astype("float64") if not then.empty else pd.DataFrame(columns=cols, dtype="float64")
+        now_s, prev_s = _sums_of(s, programme_id, week, ids), _sums_of(s, programme_id, prev, ids)
+        out = then.add(now_s, fill_value=0).sub(prev_s, fill_value=0)
+        out["reported"] = now_s["reported"].reindex(out.index).fillna(0) if not now_s.empty else 0.0
+        rows = []
+        for c in sorted(set(out.index) | set(counts)):
+            v = out.loc[c] if c in out.index else None
+            figs = None if v is None else {k: (round(float(v[k])) if k in INT_SUMS else round(float(v[k]), 6))
+                                           for k in cols}
+            if (figs is None or figs["reg_communities"] <= 0) and not counts.get(c):
+                continue
+            rows.append(_row(programme_id, week, c, counts.get(c, 0), figs))
+        base["communities_changed"] = len(ids)
+    if rows:
+        s.execute(insert(r), rows)
+    base["rows_written"] = len(rows)
+    base["weeks_added"] = int(week not in have)
+    return base
+
+
 def refresh(s: Session, programme_id: int, county_adcodes: Iterable[str] | None = None,
             from_date: date | None = None) -> dict:
     """Recompute the rollup of some counties from a week on, inside the writer's transaction.
@@ -237,6 +336,14 @@ def refresh(s: Session, programme_id: int, county_adcodes: Iterable[str] | None 
     if state is None or (county_adcodes is None and from_date is None):
         return rebuild(s, programme_id)  # first refresh of this programme, or everything: build it all
     s.flush()
+    since = _take_since(s, programme_id)
+    if since is not None and from_date is not None and since < from_date:
+        from_date = since  # a register change counts from the community's registration on
+    if from_date is not None:
+        done = _newest_by_difference(s, programme_id, from_date)
+        if done is not None:
+            _mark_clean(s, programme_id, state)
+            return done
     r = CountyRollup
     all_counties = county_adcodes is None
     if all_counties:
@@ -342,6 +449,7 @@ def rebuild(s: Session, programme_id: int) -> dict:
     conn = s.connection()
     r = CountyRollup
     s.execute(delete(r).where(r.programme_id == programme_id))
+    s.execute(delete(RollupSince).where(RollupSince.programme_id == programme_id))
     proj = conn.execute(select(Project.id, Project.county_adcode, Project.registered_on, Project.households,
                                func.coalesce(Project.buildings, 0), func.coalesce(Project.floor_area_wan_m2, 0.0),
                                func.coalesce(Project.planned_investment_wan, 0.0),

@@ -5,7 +5,7 @@ Small N keeps these fast; bench/ measures the big sizes.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import select, update
 
@@ -108,3 +108,107 @@ def test_write_without_refresh_is_slow_not_wrong(fresh_demo_store):
     with store.session() as s:
         assert rollups.usable(s, QINGHAI) and rollups.check(s, QINGHAI)["ok"]
     assert_same(store, QINGHAI, [date(2021, 6, 4), date(2021, 6, 5)], [None])
+
+
+# --- the newest week by difference (issue 14: a 10,000-report upload without recomputing history) ---
+
+def _rollup_rows(store, pid) -> list[tuple]:
+    from lib.store.models import CountyRollup as R
+    cols = [c for c in R.__table__.columns]
+    with store.session() as s:
+        rows = s.execute(select(*cols).where(R.programme_id == pid)
+                         .order_by(R.report_date, R.county_adcode)).all()
+    return [tuple(round(v, 4) if isinstance(v, float) else v for v in r) for r in rows]
+
+
+def _equals_rebuild(store, pid=QINGHAI) -> bool:
+    """The refreshed rollup, row for row, is what a full rebuild from the raw history writes."""
+    mine = _rollup_rows(store, pid)
+    with store.write() as s:
+        rollups.rebuild(s, pid)
+    assert mine == _rollup_rows(store, pid)
+    with store.session() as s:
+        assert rollups.check(s, pid)["ok"]
+    return True
+
+
+def _report(store, county, day, stage, n=4, invested=42.0):
+    with store.write() as s:
+        pids = s.scalars(select(Project.id).where(Project.programme_id == QINGHAI, Project.county_adcode == county)
+                         .order_by(Project.id)).all()[:n]
+        s.add_all([ProgressReport(project_id=p, report_date=day, stage=stage, invested_wan=invested, paid_wan=1.5,
+                                  lifts_added=1) for p in pids])
+        s.flush()
+        return rollups.refresh(s, QINGHAI, [county], day), pids
+
+
+def test_newest_week_by_difference_equals_rebuild(fresh_demo_store):
+    store = fresh_demo_store
+    last = metrics.report_dates(store, QINGHAI)[-1]
+    new = date(2021, 12, 3)
+    assert new > last
+    # a new week from two counties: the other counties carried, the two by difference
+    out, _ = _report(store, "630102", new, 4)
+    assert out["method"] == "newest week by difference" and out["weeks_added"] == 1
+    out, pids = _report(store, "632801", new, 3, n=3)
+    assert out["method"] == "newest week by difference" and out["weeks_added"] == 0
+    assert _equals_rebuild(store)
+    # a correction inside the newest week (a later row for the same date wins)
+    with store.write() as s:
+        s.add(ProgressReport(project_id=pids[0], report_date=new, stage=5, invested_wan=7.0, is_correction=True))
+        s.flush()
+        assert rollups.refresh(s, QINGHAI, ["632801"], new)["method"] == "newest week by difference"
+    assert _equals_rebuild(store)
+    # a community registered since the previous week counts from the new week on
+    with store.write() as s:
+        base = s.scalars(select(Project).where(Project.county_adcode == "630103")).first()
+        s.add(Project(programme_id=QINGHAI, code="LATE-1", name="新登记小区", county_adcode="630103", households=77,
+                      buildings=2, registered_on=new - timedelta(days=2)))
+        s.flush()
+        late = s.scalar(select(Project.id).where(Project.code == "LATE-1"))
+        s.add(ProgressReport(project_id=late, report_date=new, stage=3, invested_wan=5.0))
+        s.flush()
+        out = rollups.refresh(s, QINGHAI, ["630103"], new - timedelta(days=2))
+        assert out["method"] == "newest week by difference"
+    assert _equals_rebuild(store)
+    assert_same(store, QINGHAI, [last, new, new + timedelta(days=3)], [None, "630100", "632800"])
+    # the rollback of one county's part of the newest week: the week stays (others reported it)
+    with store.write() as s:
+        s.execute(update(ProgressReport).where(ProgressReport.report_date == new,
+                                               ProgressReport.project_id.in_(pids)).values(active=False))
+        assert rollups.refresh(s, QINGHAI, ["632801"], new)["method"] == "newest week by difference"
+    assert _equals_rebuild(store)
+    # the rollback of the whole newest week: the week goes, nothing recomputed
+    with store.write() as s:
+        s.execute(update(ProgressReport).where(ProgressReport.report_date == new).values(active=False))
+        out = rollups.refresh(s, QINGHAI, None, new)
+        assert out["weeks_removed"] == 1 and out["rows_written"] == 0
+    with store.session() as s:
+        assert rollups.weeks(s, QINGHAI)[-1] == last
+    assert _equals_rebuild(store)
+    assert_same(store, QINGHAI, [last, new], [None, "630102"])
+
+
+def test_older_week_and_register_changes_take_the_full_path(fresh_demo_store):
+    store = fresh_demo_store
+    new = date(2021, 12, 3)
+    _report(store, "630102", new, 4)
+    # a correction of an older week: the touched county recomputed from that week on
+    with store.write() as s:
+        pid = s.scalar(select(Project.id).where(Project.county_adcode == "632801").limit(1))
+        s.add(ProgressReport(project_id=pid, report_date=date(2021, 6, 4), stage=5, invested_wan=1.0,
+                             is_correction=True))
+        s.flush()
+        out = rollups.refresh(s, QINGHAI, ["632801"], date(2021, 6, 4))
+        assert "method" not in out and out["weeks"] > 1
+    assert _equals_rebuild(store)
+    # a register change refreshed with the newest week as its date: migration 0007's trigger records the
+    # community's registration, so refresh goes back to it instead of differencing a stale week
+    with store.write() as s:
+        p = s.scalars(select(Project).where(Project.county_adcode == "630102").order_by(Project.id)).first()
+        p.households += 1000
+        s.flush()
+        out = rollups.refresh(s, QINGHAI, ["630102"], new)
+        assert "method" not in out and out["from"] <= p.registered_on
+    assert _equals_rebuild(store)
+    assert_same(store, QINGHAI, [date(2021, 6, 4), new], [None, "630100"])
