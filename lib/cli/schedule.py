@@ -171,7 +171,7 @@ def cmd_deliver(args):
             say(line)
         for r in out["reminders"]:
             say(f"催报 计划{r['programme']} {r['week']} {r['kind']}：{len(r['pending'])} 个单位未报送，"
-                f"发送 {len(r['sent'])} 条。")
+                f"本次提醒 {len(r['sent'])} 个，此前已提醒 {r['skipped']} 个。")
         if not out["deliveries"] and not out["reminders"]:
             say("没有到期的推送或催报。")
         emit(out)

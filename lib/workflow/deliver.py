@@ -271,10 +271,12 @@ def _claim(store: Store, sub_id: int, period: str, now_utc: datetime) -> tuple[i
                 return row.id, 1
             if row.status != "failed" or (row.next_attempt_at and row.next_attempt_at > now_utc):
                 return None
-            got = s.execute(update(Delivery).where(Delivery.id == row.id, Delivery.status == "failed",
-                                                   Delivery.attempts == row.attempts)
-                            .values(status="sending", attempts=row.attempts + 1, claimed_at=utcnow())).rowcount
-            return (row.id, row.attempts + 1) if got == 1 else None
+            did, n = row.id, row.attempts
+            got = s.execute(update(Delivery).where(Delivery.id == did, Delivery.status == "failed",
+                                                   Delivery.attempts == n)
+                            .values(status="sending", attempts=n + 1, claimed_at=utcnow())
+                            .execution_options(synchronize_session=False)).rowcount
+            return (did, n + 1) if got == 1 else None
     except IntegrityError:  # another run inserted the same (subscription, period) first
         return None
 
@@ -307,6 +309,7 @@ def run_due(store: Store, *, now: datetime | None = None, dry_run: bool = False,
         subs = s.scalars(select(Subscription).where(Subscription.active.is_(True)).order_by(Subscription.id)).all()
         progs = {p.id: p for p in s.scalars(select(Programme)).all()}
     cals: dict[int, discipline.Calendar] = {}
+    built: dict[tuple, channels.Message] = {}  # one content per (programme, what, role, scope, period) per run
     for sub in subs:
         prog = progs.get(sub.programme_id)
         if prog is None or prog.status != "active":
@@ -332,7 +335,10 @@ def run_due(store: Store, *, now: datetime | None = None, dry_run: bool = False,
         files: list[str] = []
         try:
             rec = _recipient(store, sub.username)
-            msg = build_message(store, sub, prog, due, rec, cfg)
+            key = (prog.id, sub.what, rec.role, rec.scope_adcode, due.period)
+            if key not in built:
+                built[key] = build_message(store, sub, prog, due, rec, cfg)
+            msg = built[key]
             files = msg.file_names()
             res = channels.send(cfg, sub.channel, sub.target, msg)
         except UserError as e:  # the account was disabled, lost its scope …: a failure with the reason
@@ -347,7 +353,7 @@ def run_due(store: Store, *, now: datetime | None = None, dry_run: bool = False,
                                   .isoformat(timespec="minutes") if row.next_attempt_at else None})
     if reminders:
         out["reminders"] = [{"programme": r["programme"], "week": r["week"], "kind": r["kind"],
-                             "pending": [p["adcode"] for p in r["pending"]],
+                             "pending": [p["adcode"] for p in r["pending"]], "skipped": len(r["skipped"]),
                              "sent": [{"adcode": x["adcode"], "to_unit": x["to_unit"],
                                        "results": x["results"]} for x in r["sent"]]}
                             for r in remind.due_now(store, now, dry_run=dry_run, actor=auth.Actor.system("scheduler"),
