@@ -114,7 +114,7 @@ def _http_viewer(base: str, pages: tuple[str, ...], timeout: float) -> dict:
     seen: set[str] = set()
 
     def get(path: str) -> bytes:
-        conn.request("GET", path)
+        conn.request("GET", path, headers={"Accept-Encoding": "gzip"})  # a browser takes gzip
         r = conn.getresponse()
         body = r.read()
         if r.status != 200:
@@ -218,6 +218,7 @@ def run_round(base: str, n: int, *, pids: list[int] | None = None, ramp: float =
         "viewer_total_median_s": round(statistics.median(totals), 3) if totals else None,
         "viewer_total_p95_s": round(_pct(totals, 0.95), 3) if totals else None,
         "wall_s": round(wall, 2),
+        "mb_received": round(sum(r.get("bytes", 0) for r in results) / 1e6, 1) if http else None,
         "server_cpu_s": round(cpu, 2) if cpu is not None else None,
         "server_cpu_s_per_viewer": round(cpu / n, 3) if cpu is not None else None,
         "rss_mb_before": round(rss_before, 1) if rss_before is not None else None,
@@ -330,7 +331,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--url", help="measure a server already running (no CPU/memory figures)")
     p.add_argument("--static", help="serve this published directory with python's http.server and measure it")
     p.add_argument("--nginx", action="store_true", help="with --static: serve it with nginx instead")
+    p.add_argument("--path", default="zh/latest/", help="with --static: the week's directory the viewers open")
     p.add_argument("--label", default="")
+    p.add_argument("--no-post-script-gc", dest="no_gc", action="store_true",
+                   help="run Streamlit with runner.postScriptGC=false (a full gc.collect after every script run "
+                        "costs about half of a viewer's CPU)")
     p.add_argument("--no-save", action="store_true")
     a = p.parse_args(argv)
     counts = [int(x) for x in a.viewers.split(",")]
@@ -356,14 +361,15 @@ def main(argv: list[str] | None = None) -> int:
         record("running server", [], a.url)
     elif a.static:
         with static_server(Path(a.static), nginx=a.nginx) as (base, pids):
-            record("static (nginx)" if a.nginx else "static (http.server)", pids, base, http=True)
+            record("static (nginx)" if a.nginx else "static (http.server)", pids, base + a.path, http=True)
     else:
         work = Path(tempfile.mkdtemp(prefix="bench_load_"))
         try:
             for kind in a.store.split(","):
-                with demo_store(kind, work) as url, streamlit(url, work / f"{kind}.log") as (base, proc):
+                env = {"STREAMLIT_RUNNER_POST_SCRIPT_GC": "false"} if a.no_gc else {}
+                with demo_store(kind, work) as url, streamlit(url, work / f"{kind}.log", **env) as (base, proc):
                     run_round(base, 1, pids=[proc.pid])  # warm the process's caches (one viewer)
-                    record(f"streamlit {kind}", [proc.pid], base)
+                    record(f"streamlit {kind}" + (" (postScriptGC off)" if a.no_gc else ""), [proc.pid], base)
         finally:
             shutil.rmtree(work, ignore_errors=True)
     if not a.no_save:

@@ -1,0 +1,1 @@
+"""Deployment files: nginx in front of several Streamlit replicas, and the static public edition."""
