@@ -26,7 +26,7 @@ from lib.figures import trends
 from lib.office import fmt
 from lib.present import charts
 from lib.present import maps
-from lib.present.i18n import t, week_label
+from lib.present.i18n import t, view_title, week_label
 from lib.review import dispatch
 from pages._ui import store, widgets
 from pages._ui.filters import sidebar_filters, url_value
@@ -217,7 +217,9 @@ def this_week(s: dict) -> None:
             html_block(panel(t("bs.week.moves", L), items, t("bs.week.no_moves", L)))
     with b:
         if pack["closed"]:
-            late = list(pack["not_reported"]["name"]) if not pack["not_reported"].empty else []
+            nr = pack["not_reported"]  # missing first, then late (arrived after the deadline)
+            late = [n if st_ == "missing" else t("bs.week.late", L, name=n) for n, st_ in zip(nr["name"], nr["status"])] \
+                if not nr.empty else []
             html_block(panel(t("bs.week.not_reported", L), names(late, 10), t("bs.week.all_reported", L)))
         else:  # nobody is named late while the week is still being reported
             status = pack["week_reporting"].text(L) if pack["week_reporting"] is not None else ""
@@ -276,7 +278,7 @@ def carousel() -> None:
     stamp += " · " + (t("bs.paused", L) if paused else t("bs.next", L, seconds=every))
     with head:
         html_block(f'<div class="bs-title" data-testid="bs-title">'
-                   f'{html.escape(t("bs.title", L, programme=s["programme_name"], region=s["name"]))}</div>'
+                   f'{html.escape(view_title(s["programme_name"], s["name"]))}</div>'
                    f'<div class="bs-stamp" data-testid="bs-stamp">{html.escape(stamp)}</div>')
         if s["demo"]:
             widgets.demo_banner(True, L)
@@ -295,4 +297,6 @@ def carousel() -> None:
         this_week(s)
 
 
-(st.fragment(carousel) if paused else st.fragment(run_every=every)(carousel))()
+# Paused or not, the fragment reruns on its timer: a paused projector shows new uploads too (the view
+# only turns when not paused); an unchanged store costs a cache hit per run.
+st.fragment(run_every=every)(carousel)()

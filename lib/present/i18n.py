@@ -126,3 +126,11 @@ def plain(text) -> str:
     markdown element: every markdown and HTML character escaped, so `![x](http://…)` or `<img>` in a name
     is shown as written and fetches nothing."""
     return _MARKDOWN.sub(r"\\\1", str(text if text is not None else ""))
+
+
+def view_title(programme_name: str, region_name: str) -> str:
+    """A screen's title: the programme, and the region looked at unless the programme's name already says it
+    ("青海省2021年城镇老旧小区改造", not "… · 青海省"; "… · 海东市" for one of its prefectures)."""
+    if not region_name or region_name in programme_name:
+        return programme_name
+    return f"{programme_name} · {region_name}"

@@ -88,7 +88,7 @@ def test_big_screen_reads_from_the_back_of_the_room(meeting, app_server):  # noq
     pick_view(page, "本周变化")
     settle(page, '[data-testid="bs-card"]')
     body = page.locator('[data-testid="stMain"]').inner_text()
-    for heading in ("新开工", "排名变化", "本周未填报", "待办督办事项"):
+    for heading in ("新开工", "排名变化", "本周未按时填报", "待办督办事项"):
         assert heading in body
     shot(page, "bigscreen_week_1920")
 
@@ -181,3 +181,49 @@ def test_phone_sees_the_whole_province_on_the_map(browser, app_server):  # noqa:
         shot(page, "bigscreen_overview_390")
     finally:
         ctx.close()
+
+
+GANDE = "632623"  # 甘德县: did not report the demo's last week
+
+
+@pytest.fixture(scope="module")
+def own_server(tmp_path_factory):
+    """A dashboard of its own (this test writes to its store)."""
+    import subprocess
+    import sys
+
+    from tests.browser.test_browser import ROOT
+    from tests.support.streamlit_server import require_chromium, streamlit_server
+
+    require_chromium()
+    url = f"sqlite:///{tmp_path_factory.mktemp('bs_upload') / 'demo.db'}"
+    subprocess.run([sys.executable, "-m", "lib.cli", "--db", url, "demo"], cwd=ROOT, check=True, capture_output=True)
+    with streamlit_server(url, tmp_path_factory.mktemp("log") / "streamlit.log") as base:
+        yield base, url
+
+
+def test_an_upload_appears_on_the_paused_big_screen_without_a_reload(browser, own_server):  # noqa: F811
+    from lib.store.engine import open_store
+    from tests.support import uploads
+
+    base, url = own_server
+    ctx = browser.new_context(viewport=MEETING, locale="zh-CN")
+    page = ctx.new_page()
+    page.goto(f"{base}/bigscreen?pause=1&view=week&every=5")
+    settle(page, '[data-testid="bs-card"]')
+    missing = """() => [...document.querySelectorAll('.bs-card')].filter(c => c.innerText.startsWith('本周未按时填报'))
+                       .map(c => c.innerText).join('')"""
+    assert "甘德县" in page.evaluate(missing) and "逾期" not in page.evaluate(missing)
+    page.evaluate("window.__no_reload = 1")  # gone if the page reloads
+
+    store = open_store(url, read_only=False)
+    pv = uploads.commit(store, uploads.xlsx(uploads.progress_rows(store, adcode=GANDE)), county=GANDE,
+                        as_of=uploads.LAST, actor=uploads.district("gd_clerk", GANDE))
+    assert pv.status == "committed", pv.errors
+
+    # it reported, after the deadline: named as late now, no longer as missing
+    page.wait_for_function(f"() => ({missing})().includes('甘德县（逾期报送）')", timeout=45_000)
+    assert "门源回族自治县" in page.evaluate(missing) and "门源回族自治县（" not in page.evaluate(missing)
+    assert page.evaluate("window.__no_reload") == 1
+    assert page.get_by_role("radio", name="本周变化").first.is_checked()  # paused: still on its view
+    ctx.close()

@@ -27,5 +27,5 @@ def test_big_screen_views_speak_one_language(demo_copy, view, lang, monkeypatch)
     assert bad == []
     shown = " ".join(texts)
     expected = {"overview": ("年度目标", "Target"), "map": ("序时进度", "the pace"),
-                "ranking": ("排名", "ranking"), "week": ("本周未填报", "Not reported")}[view]
+                "ranking": ("排名", "ranking"), "week": ("本周未按时填报", "Not reported on time")}[view]
     assert expected[0 if lang == "zh" else 1] in shown

@@ -6,7 +6,6 @@ from lib.domain.text import Text
 
 TEXT = {
     "nav.bigscreen": Text("大屏", "Big screen"),
-    "bs.title": Text("{programme} · {region}", "{programme} · {region}"),
     "bs.view.overview": Text("总览", "Overview"),
     "bs.view.map": Text("地图", "Map"),
     "bs.view.ranking": Text("排名", "Ranking"),
@@ -32,8 +31,8 @@ TEXT = {
     "bs.pace_chart": Text("累计开工与序时进度", "Started against the season's pace"),
     # map and ranking
     "bs.map_title": Text("各县（市、区）{stat}", "{stat} by county"),
-    "bs.ranking_title": Text("各县（市、区）{stat}排名", "County ranking by {stat}"),
-    "bs.ranking_title_level": Text("各{level}{stat}排名", "Ranking of the {level} by {stat}"),
+    "bs.ranking_title": Text("各县（市、区）{stat}排名", "{stat}: county ranking"),
+    "bs.ranking_title_level": Text("各{level}{stat}排名", "{stat}: {level} ranking"),
     # this week
     "bs.week.new": Text("本周新增", "New this week"),
     "bs.week.new_started": Text("新开工", "Newly started"),
@@ -45,7 +44,8 @@ TEXT = {
     "bs.week.down": Text("下降", "Down"),
     "bs.week.no_moves": Text("排名没有变化", "No rank changed"),
     "bs.week.no_prev": Text("没有上周数据可比较", "No earlier week to compare with"),
-    "bs.week.not_reported": Text("本周未填报", "Not reported this week"),
+    "bs.week.not_reported": Text("本周未按时填报", "Not reported on time"),
+    "bs.week.late": Text("{name}（逾期报送）", "{name} (late)"),
     "bs.week.all_reported": Text("全部按时填报", "Every county reported"),
     "bs.week.open": Text("本周填报尚未截止（{text}），截止后列出。", "This week is still being reported ({text}); "
                          "listed once it closes."),
