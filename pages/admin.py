@@ -207,6 +207,10 @@ with tab_programmes:
                                     value=(f"{rule.get('min_share', 0.5) * 100:g}%"
                                            + (f",{rule['hours_after_deadline']:g}h"
                                               if rule.get("hours_after_deadline") is not None else "")))
+            chains = list(programmes_lib.REVIEW_CHAINS)
+            review_chain = st.selectbox(t("admin.prog.review", L), chains, help=t("admin.prog.review_help", L),
+                                        index=chains.index(cur.get("review", "none")),
+                                        format_func=lambda c: t(f"admin.prog.review.{c}", L))
             src = st.text_area(t("admin.source_doc", L), value=cur.get("source") or "", max_chars=5000)
             label = t("admin.create" if current is None else "admin.save", L)
             if not st.form_submit_button(label, type="primary"):
@@ -214,7 +218,7 @@ with tab_programmes:
         subsidy = {k: v for k, v in (("per_household_wan", per_hh), ("per_lift_wan", per_lift)) if v}
         return {"name": name, "region": region, "years": years, "season": season, "eligibility_year": int(elig),
                 "report_weekday": int(weekday), "report_deadline": deadline, "subsidy": subsidy,
-                "metrics": counted, "source": src,
+                "metrics": counted, "source": src, "review": review_chain,
                 # the default rule shown as "50%" is no change for a programme that has none set
                 "closing": closing if cur.get("closing") or closing.replace(" ", "") != "50%" else None}
 

@@ -58,6 +58,7 @@ from lib.domain.errors import UserError
 from lib.store.models import BulletinDraft
 from lib.store.engine import Store, audit
 from lib.figures import trends
+from lib.review import submission_figures
 from lib.access.auth import Actor
 
 log = logging.getLogger(__name__)
@@ -235,6 +236,8 @@ def monthly_bulletin(store: Store, programme_id: int | str, month: str | None = 
         "problems": problems,
         "issued_on": issued_on_default(y, m),
         "in_progress": pending,
+        # submissions of the month's weeks and their review (an empty count where the programme has no review)
+        "review": submission_figures.stats(store, prog.id, since=date(y, m, 1), until=day),
     }
 
 
@@ -454,7 +457,35 @@ def named_paragraphs(b: dict) -> list[tuple[str, str]]:
         names = "、".join(part(r) for _, r in late.iterrows())
         out.append(("报送不及时", f"{b['month_no']}月份共{len(b['month_weeks'])}个填报周，有1周及以上未按时报送进度的有"
                                   f"{len(late)}个：{names}。"))
+    sentence = review_sentence(b)
+    if sentence:
+        out.append(("填报审核", sentence))
     return out
+
+
+def review_sentence(b: dict) -> str | None:
+    """The month's submissions and their review in one sentence (None when nothing was submitted for review)."""
+    rv = b.get("review") or {}
+    tot = rv.get("totals") or {}
+    if not tot.get("submitted"):
+        return None
+    returned = [c for c in rv["by_county"] if c["returned"]]
+    named = "（" + "、".join(f"{regions.get(c['adcode']).name if c['adcode'] and regions.exists(c['adcode']) else '其他'}"
+                             f"{c['returned']}份" for c in returned) + "）" if returned else ""
+    text = (f"{b['month_no']}月份各地上报需审核的周进度{tot['submitted']}份，审核通过{tot['approved']}份，"
+            f"退回{tot['returned']}份{named}")
+    if tot.get("withdrawn"):
+        text += f"，被重新上报替代{tot['withdrawn']}份"
+    text += f"，尚待审核{tot['pending']}份" if tot.get("pending") else "，无积压"
+    levels = []
+    for lv, word in (("prefecture", "市州"), ("province", "省级")):
+        rows = [r for r in rv["by_reviewer"] if r["level"] == lv and r["mean_hours"] is not None]
+        n = sum(r["decided"] for r in rows)
+        if n:
+            levels.append(f"{word}审核平均用时{sum(r['mean_hours'] * r['decided'] for r in rows) / n:.1f}小时")
+    if levels:
+        text += "；" + "，".join(levels)
+    return text + "。"
 
 
 def problems_paragraph(b: dict) -> str | None:

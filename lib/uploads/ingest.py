@@ -73,6 +73,7 @@ def check(store: Store, data: bytes, filename: str, programme: int | str, *, act
         pv._version = _version(s)
         if _already(s, prog, pv, read, _as_date(as_of)):
             return pv
+        _locked_first(s, prog, pv, read, act, county, _as_date(as_of))
         validate(s, prog, pv, read, act, county, _as_date(as_of))
         if pv.status == "ok" and pv.kind == "progress":  # what commit would refuse, said before confirming
             submissions.refuse_locked(s, prog, pv.counties, _days(pv))
@@ -119,6 +120,7 @@ def commit(store: Store, data: bytes, filename: str, programme: int | str, *, ac
         lock_scope(s, prog.id, _lock_counties(county))
         if _already(s, prog, pv, read, _as_date(as_of)):
             raise Abort
+        _locked_first(s, prog, pv, read, act, county, _as_date(as_of))
         if preview is None or _version(s) != preview._version:
             if preview is not None:  # someone wrote meanwhile: check again from scratch
                 pv, read = _read(store, prog, data, filename, kind, max_bytes, max_rows)
@@ -132,6 +134,8 @@ def commit(store: Store, data: bytes, filename: str, programme: int | str, *, ac
         if pv.kind == "progress":  # an approved county-week is locked, for everyone, until reopened
             submissions.refuse_locked(s, prog, pv.counties, _days(pv))
         levels = submissions.levels_for(prog, act, pv.kind)
+        if levels and county is None and len(pv.counties) == 1:  # a submission is one county's: say which
+            county = pv.counties[0]
         up = Upload(programme_id=prog.id, county_adcode=county, kind=pv.kind, filename=_safe_name(filename),
                     sha256=pv.sha256, size_bytes=pv.size_bytes, as_of=pv.report_date, uploaded_by=act.username,
                     status="submitted" if levels else "committed", rows=pv.rows, accepted=pv.accepted,
@@ -368,6 +372,21 @@ def _already(s, prog: Programme, pv: Preview, read: ReadResult, as_of: date | No
     done = "上报，正在审核" if dup.status == "submitted" else "导入"
     pv.notes.append(f"该文件（内容完全相同）已于第 {dup.id} 号上传批次{when}{done}，无需再次导入，本次不做任何修改。")
     return True
+
+
+def _locked_first(s, prog: Programme, pv: Preview, read: ReadResult, act, county: str | None,
+                  as_of: date | None) -> None:
+    """A locked county-week is said before any row error: the county's file is not the problem."""
+    if pv.kind != "progress":
+        return
+    day = as_of or read.report_date
+    if county is None and act.role == "district" and act.scope_adcode:
+        try:
+            county = act.scope_adcode if regions.get(act.scope_adcode).is_county else None
+        except NotFound:
+            county = None
+    if county and day:
+        submissions.refuse_locked(s, prog, [county], [day])
 
 
 def _days(pv: Preview) -> list[date]:

@@ -10,8 +10,8 @@ none (NULL: the upload counts at once, as before), "prefecture", or "prefecture,
 * A submission's rows are stored inactive (`progress_report.active = false`, the flag a rollback
   uses), so no figure, public or staff, counts them; the last approval activates them and locks the
   county-week (`review_lock`); a return (退回) leaves them inactive for good. lib.workflow.review
-  holds the acts (approve, return, reopen); this module is what lib.uploads.ingest and
-  lib.review.bulletin (below lib.workflow) need.
+  holds the acts (approve, return, reopen); this module is what lib.uploads.ingest needs, and
+  lib.review.submission_figures counts them for the review screen and the bulletin.
 * A county-week is *locked* once approved: any new upload for it is refused with a sentence saying
   who locked it and how to ask for it to be reopened.
 """
@@ -137,69 +137,5 @@ def _beijing(t: datetime | None) -> str:
     return f"{t + timedelta(hours=8):%Y-%m-%d %H:%M}"
 
 
-# --- figures of the workflow (point 6: per county and per reviewer) ------------------------------------
-
-def stats(store: Store, programme_id: int, *, since: date | None = None, until: date | None = None,
-          region: str | None = None) -> dict:
-    """Submissions per county and decisions per reviewer, for reports dated in [since, until].
-
-    by_county: submitted (submissions made), approved, returned, withdrawn, pending, mean hours from
-    submission to the final decision. by_reviewer: each account's approvals and returns, at which level,
-    and its mean hours from the step before (the submission or the lower level's approval) to its own.
-    """
-    with store.session() as s:
-        q = select(Upload).where(Upload.programme_id == programme_id, Upload.review_chain.is_not(None))
-        if since is not None:
-            q = q.where(Upload.as_of >= since)
-        if until is not None:
-            q = q.where(Upload.as_of <= until)
-        ups = [u for u in s.scalars(q.order_by(Upload.id)).all()
-               if region is None or (county_of(u) and regions.contains(region, county_of(u)))]
-        hist = history(s, [u.id for u in ups])
-    counties: dict[str, dict] = {}
-    reviewers: dict[tuple[str, str | None], dict] = {}
-    for u in ups:
-        c = counties.setdefault(county_of(u) or "", {"adcode": county_of(u), "submitted": 0, "approved": 0,
-                                                      "returned": 0, "withdrawn": 0, "pending": 0, "_hours": []})
-        c["submitted"] += 1
-        if u.status == PENDING:
-            c["pending"] += 1
-        elif u.status == "committed" or (u.status == "rolled_back" and u.review_step is None
-                                          and any(e["action"] == "approved" for e in hist[u.id])):
-            c["approved"] += 1
-        elif u.status in ("returned", "withdrawn"):
-            c[u.status] += 1
-        prev = u.uploaded_at
-        for e in hist[u.id]:
-            if e["action"] in ("approved", "returned"):
-                r = reviewers.setdefault((e["actor"], e["level"]), {"reviewer": e["actor"], "level": e["level"],
-                                                                    "approved": 0, "returned": 0, "_hours": []})
-                r[e["action"]] += 1
-                if prev is not None:
-                    r["_hours"].append((e["at"] - prev).total_seconds() / 3600)
-                prev = e["at"]
-        final = next((e for e in reversed(hist[u.id]) if e["action"] == "returned"
-                      or (e["action"] == "approved" and e["status"] == "committed")), None)
-        if final is not None and u.uploaded_at is not None:
-            c["_hours"].append((final["at"] - u.uploaded_at).total_seconds() / 3600)
-
-    def done(d: dict) -> dict:
-        hours = d.pop("_hours")
-        d["mean_hours"] = round(sum(hours) / len(hours), 1) if hours else None
-        d["decided"] = len(hours)
-        return d
-
-    by_county = sorted((done(c) for c in counties.values()), key=lambda d: d["adcode"] or "")
-    for c in by_county:
-        c["name"] = _place(c["adcode"]) if c["adcode"] else "—"
-    by_reviewer = sorted((done(r) for r in reviewers.values()), key=lambda d: (d["level"] or "", d["reviewer"]))
-    decided = [c for c in by_county if c["mean_hours"] is not None]
-    totals = {k: sum(c[k] for c in by_county) for k in ("submitted", "approved", "returned", "withdrawn", "pending")}
-    all_hours = [c["mean_hours"] * c["decided"] for c in decided]
-    n = sum(c["decided"] for c in decided)
-    totals["mean_hours"] = round(sum(all_hours) / n, 1) if n else None
-    return {"by_county": by_county, "by_reviewer": by_reviewer, "totals": totals}
-
-
 __all__ = ["LEVELS", "LEVEL_ZH", "LEVEL_EN", "STATUS_ZH", "chain_of", "levels_for", "week_of", "county_of",
-           "counties_of", "refuse_locked", "locks", "record", "history", "stats"]
+           "counties_of", "refuse_locked", "locks", "record", "history"]

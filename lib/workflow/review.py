@@ -41,6 +41,7 @@ from lib.figures.metrics import get_programme
 from lib.store.engine import Store, audit, lock_scope
 from lib.store.models import Programme, ProgressReport, Upload
 from lib.store.models_review import ReviewEvent, ReviewLock
+from lib.review import submission_figures
 from lib.uploads import submissions
 from lib.uploads.submissions import LEVEL_ZH, STATUS_ZH
 
@@ -317,7 +318,7 @@ def figures(store: Store, programme, until: date | str, *, region: str | None = 
     and the mean hours they took. JSON-ready apart from the DataFrame `by_county`."""
     prog = get_programme(store, programme)
     until_d = until if isinstance(until, date) else date.fromisoformat(str(until))
-    st = submissions.stats(store, prog.id, since=since, until=until_d, region=region)
+    st = submission_figures.stats(store, prog.id, since=since, until=until_d, region=region)
     disc = discipline.county_record(store, prog.id, until_d, region=region)
     keep = ["adcode", "name", "prefecture", "weeks", "on_time", "late", "missing", "timeliness", "completeness"]
     disc = disc[[c for c in keep if c in disc.columns]] if not disc.empty else pd.DataFrame(columns=keep)

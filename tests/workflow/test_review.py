@@ -239,3 +239,24 @@ def test_programme_review_setting(fresh_demo_store):
     assert programmes.update(store, SYSTEM, 1, review="none")["review"] == "none"
     with store.session() as s:
         assert s.scalar(select(func.count()).select_from(AuditLog).where(AuditLog.action == "programme.update")) == 2
+
+
+def test_bulletin_discipline_paragraph_counts_the_review(fresh_demo_store):
+    from datetime import date
+
+    from lib.review import bulletin, submission_figures
+
+    store = fresh_demo_store
+    _review_on(store, "prefecture,province")
+    a = commit(store, _file(store, 5))
+    review.return_(store, a.upload_id, "缺少开工日期", actor=XINING)
+    b = commit(store, _file(store, 6))
+    review.approve(store, b.upload_id, actor=XINING)
+    month = {"month_no": 12, "review": submission_figures.stats(store, 1, since=date(2021, 12, 1),
+                                                                until=date(2021, 12, 31))}
+    text = bulletin.review_sentence(month)
+    assert text.startswith("12月份各地上报需审核的周进度2份，审核通过0份，退回1份（城东区1份），尚待审核1份")
+    assert "市州审核平均用时" in text and "省级" not in text  # the province has not acted yet
+    june = bulletin.monthly_bulletin(store, 1, "2021-06", viewer=SYSTEM)
+    assert june["review"]["totals"]["submitted"] == 0
+    assert "填报审核" not in [h for h, _ in bulletin.named_paragraphs(june)]
