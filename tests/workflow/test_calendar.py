@@ -124,3 +124,43 @@ def test_cli_schedule(sqlite_demo_url):
     assert bad.returncode == 1 and "格式不正确" in bad.stderr
     r = cli("schedule", "remove", "--programme", "1", "--period", str(out["holidays"][0]["id"]))
     assert r.returncode == 0 and "已删除" in r.stderr
+
+
+def _form_app():
+    import streamlit as st
+
+    from lib.access.auth import Actor
+    from lib.store.engine import open_store
+    from pages._ui.schedule_admin import calendar_form
+
+    calendar_form(open_store(st.session_state["url"], read_only=False), Actor.system("admin_test"), 1,
+                  st.session_state["L"])
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_admin_form_adds_a_holiday_and_speaks_one_language(sqlite_demo_url, lang):
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_function(_form_app, default_timeout=120)
+    at.session_state["url"], at.session_state["L"] = sqlite_demo_url, lang
+    at.run()
+    assert not at.exception
+    heads = [h.value for h in at.subheader]
+    assert heads == (["报送日历", "报送单位联系人", "定时推送"] if lang == "zh"
+                     else ["Reporting calendar", "Contacts of reporting units", "Scheduled delivery"])
+    at.text_input[0].input("劳动节")
+    at.date_input[0].set_value(date(2021, 5, 1))
+    at.date_input[1].set_value(date(2021, 5, 5))
+    at.button[0].click().run()
+    assert not at.exception
+    from lib.store.engine import open_store
+
+    store = open_store(sqlite_demo_url, read_only=False)
+    assert [p["name"] for p in calendar.show(store, 1)["holidays"]] == ["劳动节"]
+    # a refused entry shows its sentence and adds nothing
+    at.text_input[0].input("")
+    at.date_input[0].set_value(date(2021, 6, 1))
+    at.button[0].click().run()
+    assert [e.value for e in at.error] == [("请填写节假日名称（不超过 64 个字），如“国庆节”“冬季停工”。" if lang == "zh"
+                                            else "Give the period a name of at most 64 characters.")]
+    assert len(calendar.show(store, 1)["holidays"]) == 1
