@@ -158,8 +158,7 @@ def cmd_subscription(args):
 def cmd_deliver(args):
     c = args.deliver_command or "status"
     if c == "run-due":
-        if not args.dry_run:
-            _refuse_public(args)
+        _refuse_public(args)  # it names addresses and contacts, even as a dry run
         store = _store(args, write=not args.dry_run)
         out = deliver.run_due(store, now=_now(args.now), dry_run=args.dry_run)
         for d in out["deliveries"]:
