@@ -44,7 +44,8 @@ def _features(rows_key: str, rows_: list[dict], stat: str, metric: str, lang: st
 
 features = _features(f"{f.programme}|{f.region}|{s['as_of']}|{store.data_version()}", rows, f.stat, f.metric, L,
                      reference)
-register = store.cached(metrics.register_table, f.programme, s["as_of"], f.region, viewer=f.viewer)
+register = store.cached(metrics.register_table, f.programme, s["as_of"], f.region, viewer=f.viewer,
+                        located_only=True)  # the points: communities with coordinates only
 points = maps.community_points(register, L)
 cfg = store.settings()
 # a county: zoom to its communities (they cluster around the county seat); larger regions: fit the counties

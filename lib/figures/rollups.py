@@ -52,7 +52,7 @@ from datetime import date, datetime, timezone
 from typing import Iterable
 
 import pandas as pd
-from sqlalchemy import delete, func, insert, literal, select
+from sqlalchemy import delete, func, insert, literal, select, text
 from sqlalchemy.orm import Session
 
 from lib.domain import clock
@@ -88,10 +88,23 @@ def usable(s: Session, programme_id: int) -> bool:
 
 
 def weeks(s: Session, programme_id: int) -> list[date]:
-    """The reporting weeks the rollup holds (== metrics.report_dates when clean)."""
-    return list(s.scalars(select(CountyRollup.report_date).distinct()
-                          .where(CountyRollup.programme_id == programme_id)
-                          .order_by(CountyRollup.report_date)).all())
+    """The reporting weeks the rollup holds (== metrics.report_dates when clean).
+
+    One primary-key probe per week (a loose index scan: the next date after the last one found),
+    not a DISTINCT over every (week, county) row: 52 probes instead of reading 150,000 rows at
+    national scale, on every screen's rerun.
+    """
+    rows = s.execute(_WEEKS_SQL, {"p": programme_id}).scalars().all()
+    return [date.fromisoformat(d) if isinstance(d, str) else d for d in rows]
+
+
+_WEEKS_SQL = text("""
+    WITH RECURSIVE w(d) AS (
+      SELECT min(report_date) FROM county_rollup WHERE programme_id = :p
+      UNION ALL
+      SELECT (SELECT min(report_date) FROM county_rollup WHERE programme_id = :p AND report_date > w.d)
+      FROM w WHERE w.d IS NOT NULL)
+    SELECT d FROM w WHERE d IS NOT NULL""")
 
 
 def latest_week(s: Session, programme_id: int) -> date | None:
