@@ -178,7 +178,7 @@ def ranking(scope: str, by: str | None) -> pd.DataFrame:
     cols = st.columns(len(halves), gap="large")
     for i, (col, half) in enumerate(zip(cols, halves)):
         with col, st.container(key=f"bs_fill_rank_{i}"):  # the screen's height, whatever the screen
-            fig = charts.ranking_bars(half, L, x_end=end, font_size=19 if rows <= 16 else 16)
+            fig = charts.ranking_bars(half, L, x_end=end, font_size=19 if rows <= 16 else 16, fine_ticks=True)
             fig.update_layout(height=None, autosize=True)
             names = list(fig.data[0].y)  # every region named, also where the screen is short (no thinning)
             fig.update_yaxes(tickmode="array", tickvals=names, ticktext=names)

@@ -47,8 +47,19 @@ table = widgets.labelled(one, {
     "completed": "col.completed", "start_rate": "kpi.start_rate", "completion_rate": "kpi.completion_rate",
     "invested_wan": "col.invested", "paid_wan": "col.paid", "reported": "col.reported"}, L).iloc[::-1]
 table[t("kpi.expected", L)] = table[t("kpi.expected", L)].round(0)
-widgets.table(table, "progress_table", [t("filter.as_of", L), t("col.started", L), t("kpi.start_rate", L)],
+# one format per kind of number, every row alike: counts with thousands separators, rates to one decimal
+# of a percent, money (万元) to one decimal
+counts = [t(k, L) for k in ("col.target", "kpi.expected", "col.started", "col.completed", "col.reported")]
+rates = [t(k, L) for k in ("kpi.start_rate", "kpi.completion_rate")]
+money = [t(k, L) for k in ("col.invested", "col.paid")]
+shown = table.copy()
+for c in rates:
+    shown[c] = (shown[c].astype("float64") * 100).round(1)
+for c in money:
+    shown[c] = shown[c].astype("float64").round(1)
+widgets.table(shown, "progress_table", [t("filter.as_of", L), t("col.started", L), t("kpi.start_rate", L)],
               hide_index=True, width="stretch", column_config={
-    t("kpi.start_rate", L): st.column_config.NumberColumn(format="percent"),
-    t("kpi.completion_rate", L): st.column_config.NumberColumn(format="percent")})
+    **{c: st.column_config.NumberColumn(format="localized") for c in counts},
+    **{c: st.column_config.NumberColumn(format="%.1f%%") for c in rates},
+    **{c: st.column_config.NumberColumn(format="%.1f") for c in money}})
 widgets.download_table(table, f"progress_{f.region}_{s['as_of']}", "progress_dl", L)

@@ -124,7 +124,7 @@ def rank_axis_end(rates: pd.Series) -> float:
 
 def ranking_bars(df: pd.DataFrame, lang: str = "zh", title: str | None = None, large: bool = False, *,
                  name_col: str = "name", x_end: float | None = None, height: int | None = None,
-                 font_size: int | None = None) -> go.Figure:
+                 font_size: int | None = None, fine_ticks: bool = False) -> go.Figure:
     """Horizontal bars of `rate`, best at the top, coloured and named by the map's pace classes, pace as a
     dashed line.
 
@@ -160,7 +160,10 @@ def ranking_bars(df: pd.DataFrame, lang: str = "zh", title: str | None = None, l
                       annotation_text=f"{t('chart.reference', lang)} {fmt.pct(expected)}",
                       annotation_position="top", annotation_font={"size": size})
     end = x_end if x_end is not None else rank_axis_end(d["rate"])
-    fig.update_xaxes(tickformat=".0%", range=[0, end], dtick=0.2 if end <= 1.2 else None, fixedrange=True)
+    # 0, 50%, 100%: legible on a phone, where the plot is 100 px wide (each bar has its value beside it);
+    # `fine_ticks` (the big screen) marks every 20%
+    fig.update_xaxes(tickformat=".0%", range=[0, end], dtick=(0.2 if fine_ticks else 0.5) if end <= 1.2 else None,
+                     fixedrange=True)
     fig.update_yaxes(automargin=True, fixedrange=True)
     height = height or max(300, (30 if large else 24) * len(d) + 90)
     fig = _layout(fig, title, height=height, large=large)

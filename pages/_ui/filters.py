@@ -196,6 +196,7 @@ def sidebar_filters(*, need_programme: bool = True) -> Filters:
     f = Filters(programme=int(pid), region=region, as_of=as_of, metric=metric, lang=L,
                 public=cfg.public or not viewer.is_staff, viewer=viewer,
                 stat=stat, projector=projector)
+    widgets.phone()
     if projector:
         widgets.projector()
     _write_url({"lang": L if L != cfg.lang else None,

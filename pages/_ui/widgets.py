@@ -38,6 +38,21 @@ def projector() -> None:
     st.markdown(PROJECTOR_CSS, unsafe_allow_html=True)
 
 
+# A phone (390 px): Streamlit's 2.75rem title takes two or three lines of the first screen; smaller
+# headings leave room for the figures. Drawn on every screen; a no-op above 640 px.
+PHONE_CSS = """<style>
+@media (max-width: 640px) {
+  h1, h1 * { font-size: 1.7rem !important; line-height: 1.25 !important; }
+  h2, h2 *, h3, h3 * { font-size: 1.3rem !important; }
+  .stMainBlockContainer { padding-top: 2.5rem; }
+}
+</style>"""
+
+
+def phone() -> None:
+    st.html(PHONE_CSS)  # style only
+
+
 # Big screen (大屏): 16:9, no sidebar or header; sizes follow the viewport width, so that at
 # 1920 px the figures are 61.4 px (3.2vw) and their labels 28.8 px (1.5vw), never under 56 / 24 px
 # there, and a laptop still fits the whole view.
