@@ -30,6 +30,10 @@ from lib.domain.settings import Config, mask_url
 from lib.domain import regions
 
 log = logging.getLogger(__name__)
+# How long a thread waits for a pooled connection before giving up. Under a burst of viewers every
+# script thread of a Streamlit process queues for the GIL while holding its connection, so waits far
+# beyond the default 30 s are load, not a fault; a dead database is found by connect_timeout instead.
+POOL_WAIT_SECONDS = 300
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
@@ -268,7 +272,13 @@ def _make_engine(url: str, read_only: bool) -> Engine:
         if read_only:
             args["options"] = "-c default_transaction_read_only=on"
         try:
-            engine = create_engine(u, connect_args=args, pool_pre_ping=True, pool_size=5, max_overflow=5)
+            # Streamlit runs every session's script in its own thread, and under load those threads wait
+            # for the GIL while holding a connection: with 5+5 connections and the default 30 s wait, 200
+            # viewers were shown "QueuePool limit of size 5 overflow 5 reached" (bench/load.py). A viewer
+            # waits for a connection rather than seeing an error; 10+20 per process keeps several
+            # replicas under PostgreSQL's default max_connections (100).
+            engine = create_engine(u, connect_args=args, pool_pre_ping=True, pool_size=10, max_overflow=20,
+                                   pool_timeout=POOL_WAIT_SECONDS)
         except Exception as e:  # unknown driver and the like
             raise StoreUnavailable(f"无法使用数据库地址 {mask_url(url)}：{type(e).__name__}。",
                                    f"Cannot use {mask_url(url)}.") from None
@@ -317,10 +327,10 @@ def _sqlite_engine(u, read_only: bool) -> Engine:
         # session's connection under it ("Cannot operate on a closed database", then segfaults in
         # libsqlite3). A queue pool lends each thread its own connection and closes none in use.
         engine = create_engine("sqlite://", creator=creator, poolclass=QueuePool, pool_size=8, max_overflow=32,
-                               pool_timeout=60)
+                               pool_timeout=POOL_WAIT_SECONDS)
     else:
         engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": 30, "check_same_thread": False},
-                               poolclass=QueuePool, pool_size=8, max_overflow=32, pool_timeout=60)
+                               poolclass=QueuePool, pool_size=8, max_overflow=32, pool_timeout=POOL_WAIT_SECONDS)
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_conn, _record):
