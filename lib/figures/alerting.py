@@ -53,6 +53,8 @@ RULES_EN = {
     "missed": "missed two deadlines",
     "forecast": "year-end forecast below target",
 }
+DECREASE_EN = {"started": "Households started", "completed": "Households completed",
+               "invested_wan": "Investment completed (10k yuan)", "paid_wan": "Funds paid (10k yuan)"}
 LOOKBACK = 9  # reporting weeks read back to say "since when"
 FORECAST_LOOKBACK = 3  # forecasts are dearer: at most this many weeks back ("since at least")
 DECREASE_FIELDS = (("started", "已开工户数", "户"), ("completed", "已完工户数", "户"),
@@ -63,12 +65,13 @@ def _label(d: date) -> str:
     return vocabulary.iso_week_label(d)
 
 
-def _alert(rule: str, adcode: str, since: date, reason: str, week: date) -> dict:
+def _alert(rule: str, adcode: str, since: date, reason: str, week: date, reason_en: str = "") -> dict:
     r = regions.all_regions().get(adcode)
     pref = regions.all_regions().get(r.prefecture) if r is not None and r.prefecture else None
     return {"rule": rule, "rule_zh": RULES[rule], "rule_en": RULES_EN[rule], "adcode": adcode,
             "name": r.name if r else adcode, "prefecture": pref.short_name if pref else "",
-            "since": since.isoformat(), "since_week": _label(since), "week": _label(week), "reason": reason}
+            "since": since.isoformat(), "since_week": _label(since), "week": _label(week), "reason": reason,
+            "reason_en": reason_en or f"{RULES_EN[rule]} since {_label(since)}."}
 
 
 def _frames(store: Store, prog, weeks: list[date]) -> dict[date, tuple[pd.DataFrame, float]]:
@@ -97,7 +100,9 @@ def _pace(frames, weeks, week) -> list[dict]:
         if len(run) >= 2:
             out.append(_alert("pace", adcode, run[-1],
                               f"户数开工率{row['start_rate']:.1%}，序时进度{exp:.1%}，已连续{len(run)}周明显滞后"
-                              f"（自{_label(run[-1])}{'（至少）' if len(run) == len(weeks) else ''}起）。", week))
+                              f"（自{_label(run[-1])}{'（至少）' if len(run) == len(weeks) else ''}起）。", week,
+                              f"Start rate {row['start_rate']:.1%} against a pace of {exp:.1%}: behind for "
+                              f"{len(run)} weeks running (since {_label(run[-1])})."))
     return out
 
 
@@ -122,7 +127,10 @@ def _stalled(frames, weeks, week, prog) -> list[dict]:
         if same >= 2:
             out.append(_alert("stalled", adcode, since,
                               f"施工季内已连续{same}周无新开工、无新完工（已开工{int(row['started'])}户，"
-                              f"台账{int(row['registered'])}户），最近一次变化在{_label(since)}。", week))
+                              f"台账{int(row['registered'])}户），最近一次变化在{_label(since)}。", week,
+                              f"No new starts or completions for {same} weeks in the season "
+                              f"({int(row['started'])} of {int(row['registered'])} households started); "
+                              f"last change in {_label(since)}."))
     return out
 
 
@@ -144,7 +152,9 @@ def _decrease(frames, weeks, week) -> list[dict]:
             drop = next(w for w in weeks if w > peak_week)
             out.append(_alert("decrease", adcode, drop,
                               f"{zh}从{_label(peak_week)}的{peak:g}{unit}降至{cur:g}{unit}（{_label(drop)}起），"
-                              f"系更正、撤销或退回所致，请核实。", week))
+                              f"系更正、撤销或退回所致，请核实。", week,
+                              f"{DECREASE_EN[col]} went down from {peak:g} ({_label(peak_week)}) to {cur:g} "
+                              f"(since {_label(drop)}): a correction, rollback or return; please check."))
             break
     return out
 
@@ -164,7 +174,9 @@ def _missed(store, prog, week, now: datetime | None) -> list[dict]:
             run.append(r)
         if len(run) >= 2:
             words = "、".join(f"{_label(r['week'])}{r['status_zh']}" for r in reversed(run))
-            out.append(_alert("missed", adcode, run[-1]["week"], f"连续{len(run)}次未按时报送：{words}。", week))
+            words_en = ", ".join(f"{_label(r['week'])} {r['status']}" for r in reversed(run))
+            out.append(_alert("missed", adcode, run[-1]["week"], f"连续{len(run)}次未按时报送：{words}。", week,
+                              f"Missed {len(run)} deadlines running: {words_en}."))
     return out
 
 
@@ -188,7 +200,9 @@ def _forecast(store, prog, weeks, week) -> list[dict]:
         more = "（至少）" if n == FORECAST_LOOKBACK else ""
         out.append(_alert("forecast", adcode, since,
                           f"按目前进度预计年底开工{r['projected_started']:g}户（区间上限{r['started_high']:g}户），"
-                          f"低于目标{r['target']:g}户，自{_label(since)}{more}起预计完不成。", week))
+                          f"低于目标{r['target']:g}户，自{_label(since)}{more}起预计完不成。", week,
+                          f"Projected {r['projected_started']:g} households started by year end (at most "
+                          f"{r['started_high']:g}) against a target of {r['target']:g}, since {_label(since)}."))
     return out
 
 
