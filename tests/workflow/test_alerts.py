@@ -47,6 +47,7 @@ def test_missed_deadlines_open_and_close(fresh_demo_store):
     missed = [a for a in w24["open"] if a["rule"] == "missed"]
     assert [(a["adcode"], a["since_week"]) for a in missed] == [(TONGDE, "2021-W23")]
     assert "2021-W23未报送、2021-W24未报送" in missed[0]["reason"]
+    assert missed[0]["reason_en"] == "Missed 2 deadlines running: 2021-W23 missing, 2021-W24 missing."
     assert {(a["rule"], a["adcode"]) for a in w24["opened"]} == {(a["rule"], a["adcode"]) for a in w24["open"]}
     # every alert names its rule, its place, since when and why
     assert all(a["reason"] and a["since"] <= "2021-06-18" and a["rule"] in alerting.RULES for a in w24["open"])
