@@ -293,12 +293,14 @@ def _to_px(lon: float, lat: float, view: pdk.ViewState) -> tuple[float, float]:
     return (lon - view.longitude) * scale, -(y(lat) - y(view.latitude)) * scale
 
 
-def label_rows(features: dict, view: pdk.ViewState | None = None, label_px: int = 13) -> list[dict]:
+def label_rows(features: dict, view: pdk.ViewState | None = None, label_px: int = 13,
+               points: pd.DataFrame | None = None) -> list[dict]:
     """The county names to draw: {"label", "at"} per feature that has a place for it.
 
     With a view, names that would overlap are left out, largest county first (at a province's
     scale the four districts of Xining share a thumbnail; their names stay in the tooltip), so
-    every name drawn is readable."""
+    every name drawn is readable; so is a name that would lie on a community's dot (`points`,
+    lon/lat): the dot is what the reader came to see, the name stays in the tooltip and the title."""
     rows = [(f["properties"]["label"], f["properties"]["label_at"], f.get("geometry") or {})
             for f in features.get("features", []) if f["properties"].get("label_at")]
     if view is None:
@@ -317,6 +319,11 @@ def label_rows(features: dict, view: pdk.ViewState | None = None, label_px: int 
         return (max(xs) - min(xs)) * (max(ys) - min(ys)) if xs else 0.0
 
     placed: list[tuple[float, float, float, float]] = []
+    if points is not None and not points.empty:
+        r = POINT_RADIUS_PX[0] + 3  # a dot drawn at its smallest, with its white ring
+        for lon, lat in zip(points["lon"], points["lat"]):
+            px, py = _to_px(float(lon), float(lat), view)
+            placed.append((px - r, py - r, px + r, py + r))
     out = []
     for name, at, geom in sorted(rows, key=lambda r: -extent(r[2])):
         x, y = _to_px(at[0], at[1], view)
@@ -345,7 +352,7 @@ def deck(features: dict, points: pd.DataFrame | None = None, *, basemap_style_ur
                                 get_position=["lon", "lat"], get_fill_color="colour", get_radius=400,
                                 radius_min_pixels=3, radius_max_pixels=9, stroked=True,
                                 get_line_color=[255, 255, 255, 255], line_width_min_pixels=1))
-    names = label_rows(features, view, label_px) if label_px else []
+    names = label_rows(features, view, label_px, points) if label_px else []
     if names:
         # quoted strings stay plain values (pydeck makes any other string a JavaScript accessor);
         # "auto": deck.gl builds the glyph atlas from the names themselves, in the browser's CJK font

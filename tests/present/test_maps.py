@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 
+import pandas as pd
+import pydeck as pdk
+
 from lib.access.auth import Actor
 from lib.domain import regions
 from lib.figures import metrics
@@ -165,6 +168,18 @@ def test_county_names_are_drawn_without_overlap(demo_store):
     # every county keeps a place for its name inside itself (a zoom-in shows the rest)
     assert all(f["properties"]["label_at"] for f in fc["features"])
     assert maps.label_rows(fc) and len(maps.label_rows(fc)) == len(fc["features"])
+
+
+def test_a_name_never_lies_on_a_communitys_dot():
+    """城东区 drilled into: its name stood among its communities' dots. A dot wins; names clear of dots stay."""
+    fc = {"features": [{"properties": {"label": "城东区", "label_at": [101.80, 36.60]}, "geometry": None},
+                       {"properties": {"label": "城中区", "label_at": [101.70, 36.55]}, "geometry": None}]}
+    view = pdk.ViewState(longitude=101.8, latitude=36.6, zoom=11)
+    dots = pd.DataFrame({"lon": [101.8001, 101.81], "lat": [36.6001, 36.61]})
+    assert [r["label"] for r in maps.label_rows(fc, view, 13)] == ["城东区", "城中区"]
+    assert [r["label"] for r in maps.label_rows(fc, view, 13, dots)] == ["城中区"]
+    spec = json.loads(maps.deck(fc, dots.assign(colour=[[0, 0, 0, 255]] * 2), view=view).to_json())
+    assert [r["label"] for r in next(x for x in spec["layers"] if x["id"] == "names")["data"]] == ["城中区"]
 
 
 def _visible(view, width: int, height: int, lon: float, lat: float) -> bool:
