@@ -50,6 +50,7 @@ class Store:
         self.dialect = self.engine.dialect.name
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._writers = sessionmaker(self.engine.execution_options(immediate=True), expire_on_commit=False)
+        self.writes = 0  # writes committed through this object (a reader's memo of the data version checks it)
 
     def __repr__(self) -> str:
         return f"Store({mask_url(self.url)!r}, read_only={self.read_only})"
@@ -75,6 +76,7 @@ class Store:
                 with s.begin():
                     yield s
                     _bump_version(s)
+                self.writes += 1
             except Abort:
                 pass
 

@@ -12,6 +12,7 @@ from datetime import date
 
 import streamlit as st
 from sqlalchemy import select
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from lib.domain import settings as _settings
 from lib.domain.errors import UserError
@@ -73,11 +74,28 @@ def store() -> Store:
 _zones_seen: dict[str, int] = {}  # store url -> the data version its zones and aliases were loaded at
 
 
-def data_version() -> int:
-    """The store's data version; when it moved, this process re-reads the store's zones and aliases, so
-    a zone added through another replica (or the CLI) is known here without a restart."""
-    st_ = store()
+def _read_once_per_run(st_: Store) -> int:
+    """The data version, read from the store once per script run (a screen asks 10-20 times: every
+    cached call is keyed on it), and again after a write through this process in the same run."""
+    ctx = get_script_run_ctx()
+    if ctx is None:
+        return st_.data_version()
+    memo = getattr(ctx, "_renovation_version", None)
+    # ctx.cursors is a new dict at the start of every run of the session: the memo holds it, so it
+    # cannot be mistaken for a later run's
+    if memo is not None and memo[0] is ctx.cursors and memo[1] == st_.url and memo[2] == st_.writes:
+        return memo[3]
     v = st_.data_version()
+    ctx._renovation_version = (ctx.cursors, st_.url, st_.writes, v)
+    return v
+
+
+def data_version() -> int:
+    """The store's data version (read once per script run); when it moved, this process re-reads the
+    store's zones and aliases, so a zone added through another replica (or the CLI) is known here
+    without a restart."""
+    st_ = store()
+    v = _read_once_per_run(st_)
     if _zones_seen.get(st_.url) != v:
         st_.load_local_regions()
         _zones_seen[st_.url] = v
