@@ -186,3 +186,31 @@ def test_cli_run_due_twice_sends_once(sqlite_demo_url):
         bad = cli("subscription", "add", "--programme", "1", "--recipient", "li_leader", "--what", "dispatch",
                   "--cadence", "weekly", "--channel", "wecom", "--target", "ftp://x")
         assert bad.returncode == 1 and "https://" in bad.stderr
+
+
+def test_two_runs_at_the_same_moment_send_once(fresh_demo_store):
+    """Two schedulers (two servers' timers) firing together: the claim lets exactly one send."""
+    import threading
+
+    store = fresh_demo_store
+    _users(store)
+    with SMTPServer() as smtp:
+        cfg = channels.load(SMTP_HOST="127.0.0.1", SMTP_PORT=smtp.port)
+        deliver.subscribe(store, programme_id=1, username="cd_clerk", what="county", cadence="weekly",
+                          weekday="mon", at="08:00", channel="email", target="cd@example.gov.cn", actor=ADMIN)
+        results, errors = [], []
+
+        def run():
+            try:
+                other = open_store(store.url, read_only=False)  # each scheduler its own connection pool
+                results.append(deliver.run_due(other, now=MONDAY, cfg=cfg, reminders=False)["deliveries"])
+            except Exception as e:  # noqa: BLE001 - reported below
+                errors.append(e)
+
+        threads = [threading.Thread(target=run) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(120)
+        assert errors == []
+        assert sorted(len(r) for r in results) == [0, 1] and len(smtp.messages) == 1
