@@ -206,11 +206,15 @@ def run_round(base: str, n: int, *, pids: list[int] | None = None, ramp: float =
     times = [t for r in results for t in r["pages"].values()]
     totals = [r["total"] for r in results if not r["errors"]]
     errors = [e for r in results for e in r["errors"]]
+    # shown: what a viewer saw on the page (an exception, an error alert); the rest: the viewer did not
+    # get its pages within the bound (timeout) or lost the connection
+    shown = [e for e in errors if e.split(":", 1)[0] in ("overview", "map", "rankings", "page not found")]
     cpu = sum(after[p].get("cpu", 0) - before[p].get("cpu", 0) for p in pids) if pids else None
     rss_after = sum(after[p].get("rss_mb", 0) for p in pids) if pids else None
     rss_before = sum(before[p].get("rss_mb", 0) for p in pids) if pids else None
     return {
         "viewers": n, "ramp_s": ramp, "page_loads": len(times), "errors": len(errors),
+        "errors_shown": len(shown), "viewers_unfinished": sum(1 for r in results if len(r["pages"]) < len(pages)),
         "error_samples": sorted(set(errors))[:5],
         "median_s": round(statistics.median(times), 3) if times else None,
         "p95_s": round(_pct(times, 0.95), 3) if times else None,
