@@ -16,7 +16,7 @@ the bulletin and the reminders judge a week alike. This module checks and writes
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import select
 
