@@ -14,10 +14,18 @@ import threading
 import time
 
 from starlette.requests import Request
+from streamlit.runtime.pages_manager import PagesManager
 from starlette.responses import Response
 from starlette.routing import Route
 
 from lib.access import web_session
+
+# The dashboard's screens are an st.navigation list (app.py) from the first session on. With a pages/
+# folder beside app.py, Streamlit would serve a fresh server's first session its legacy page list (the
+# file names: "app, admin, bigscreen …", in no language) until some session has called st.navigation;
+# this module is imported once by the server before any session, so the legacy mode never starts.
+# (The one use of Streamlit's internal runtime in the screens: tests/architecture/test_imports.py.)
+PagesManager.uses_pages_directory = False
 
 TICKET_SECONDS = 60
 _tickets: dict[str, tuple[str, float, int]] = {}  # ticket -> (cookie value, issued at, max-age)

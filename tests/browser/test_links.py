@@ -3,11 +3,15 @@ filters by code, readable and shareable, across page switches and changes; a lin
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import time
 from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from tests.browser.test_browser import app_server, browser, browser_page, settle  # noqa: F401 (fixtures)
+from tests.browser.test_browser import ROOT, app_server, browser, browser_page, settle  # noqa: F401 (fixtures)
+from tests.support.streamlit_server import streamlit_server
 
 pytestmark = pytest.mark.browser
 
@@ -48,3 +52,27 @@ def test_an_english_link_shows_an_english_menu(browser_page, app_server):  # noq
     page.locator('[data-testid="stSidebarNav"] a', has_text="Map").click()
     settle(page, '[data-testid="stDeckGlJsonChart"]')
     assert "Overview" in page.inner_text('[data-testid="stSidebarNav"]')
+
+
+def test_a_fresh_servers_first_visitor_sees_the_menu_in_their_language(browser, tmp_path):  # noqa: F811
+    """The first session after a (re)start used to get Streamlit's legacy list of file names
+    ("app, admin, bigscreen …") until app.py's st.navigation replaced it: every state of the menu
+    from the first paint on is checked, not only the settled one."""
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    subprocess.run([sys.executable, "-m", "lib.cli", "--db", url, "demo"], cwd=ROOT, check=True, capture_output=True)
+    with streamlit_server(url, tmp_path / "streamlit.log") as base:
+        ctx = browser.new_context(viewport={"width": 1366, "height": 768})
+        page = ctx.new_page()
+        page.goto(f"{base}/?lang=en", wait_until="commit")
+        seen, t0 = [], time.monotonic()
+        while time.monotonic() - t0 < 20 and not (seen and "Rankings" in seen[-1]):
+            nav = page.locator('[data-testid="stSidebarNav"]')
+            if nav.count():
+                text = nav.first.inner_text(timeout=2_000)
+                if not seen or seen[-1] != text:
+                    seen.append(text)
+            page.wait_for_timeout(40)
+        ctx.close()
+    assert seen and "Rankings" in seen[-1], seen
+    for state in seen:
+        assert "bigscreen" not in state and "总览" not in state, seen  # no file names, no Chinese
