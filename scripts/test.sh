@@ -10,6 +10,8 @@ fc-list 2>/dev/null | grep -q "Noto Sans CJK" || need_apt+=(fonts-noto-cjk)
 # the bulletin and dispatch pack are printed to PDF to check their page breaks
 command -v soffice >/dev/null 2>&1 || command -v libreoffice >/dev/null 2>&1 || need_apt+=(libreoffice-writer)
 command -v pdftotext >/dev/null 2>&1 || need_apt+=(poppler-utils)
+# two Streamlit replicas behind a real nginx (tests/deploy/test_replicas.py)
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need_apt+=(nginx)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     apt-get update -qq
