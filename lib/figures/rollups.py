@@ -30,7 +30,14 @@ WRITER CONTRACT (uploads, rollbacks, register edits, loaders):
     old and the new county) and the earliest report_date (or registered_on) it
     touched, e.g. the upload's week on import, the rolled-back upload's
     earliest report_date on rollback. Only those counties from that week on are
-    recomputed (a weekly upload of 10,000 communities: well under a second).
+    recomputed; when that week is the newest (a weekly upload, its correction or
+    its rollback), the week is updated by difference instead: the week before it
+    plus, for the communities that reported (or were registered) since, their
+    figures now minus their figures then. Its cost is that of those communities,
+    not of the touched counties' whole history.
+    A register change needs no care about the date: migration 0007's triggers
+    record the earliest registration it affects (`rollup_since`), and refresh
+    starts from there if that is earlier than `from_date`.
     `county_adcodes=None` means all counties, `from_date=None` the beginning.
     A programme that has no rollup yet is built in full by its first refresh.
 
@@ -279,13 +286,15 @@ def _newest_by_difference(s: Session, programme_id: int, from_date: date) -> dic
     older week changed, or no week before): the caller recomputes the touched counties.
     """
     r, rep = CountyRollup, ProgressReport
-    have = list(s.scalars(select(r.report_date).distinct().where(r.programme_id == programme_id)).all())
+    have = weeks(s, programme_id)
+    # `+ 0`: the programme's register is not the way in (SQLite chose it, then probed 300,000
+    # communities' reports); the new week's few reports are, through ix_report_date_project.
+    in_programme = (Project.programme_id + 0) == programme_id
     prev = max((d for d in have if d < from_date), default=None)
     if prev is None:
         return None
     raw = list(s.scalars(select(rep.report_date).distinct().join(Project, Project.id == rep.project_id)
-                         .where(rep.report_date >= from_date, rep.active.is_(True),
-                                Project.programme_id == programme_id)).all())
+                         .where(rep.report_date >= from_date, rep.active.is_(True), in_programme)).all())
     later = sorted(set(raw) | {d for d in have if d >= from_date})
     if len(later) > 1:
         return None
@@ -300,15 +309,14 @@ def _newest_by_difference(s: Session, programme_id: int, from_date: date) -> dic
     s.execute(delete(r).where(r.programme_id == programme_id, r.report_date == week))
     moved = set(s.scalars(select(rep.project_id).distinct().join(Project, Project.id == rep.project_id)
                           .where(rep.report_date > prev, rep.report_date <= week, rep.active.is_(True),
-                                 Project.programme_id == programme_id)).all())
+                                 in_programme)).all())
     moved |= set(s.scalars(select(Project.id).where(Project.programme_id == programme_id,
                                                     Project.registered_on > prev,
                                                     Project.registered_on <= week)).all())
     ids = sorted(moved)
     counts = dict(s.execute(select(Project.county_adcode, func.count()).select_from(rep)
                             .join(Project, Project.id == rep.project_id)
-                            .where(rep.report_date == week, rep.active.is_(True),
-                                   Project.programme_id == programme_id)
+                            .where(rep.report_date == week, rep.active.is_(True), in_programme)
                             .group_by(Project.county_adcode)).all())
     total = s.scalar(select(func.count()).select_from(Project).where(Project.programme_id == programme_id)) or 0
     if 2 * len(ids) > total:  # most communities reported: the week itself is cheaper than two differences
@@ -324,8 +332,9 @@ def _newest_by_difference(s: Session, programme_id: int, from_date: date) -> dic
         out = then.add(now_s, fill_value=0).sub(prev_s, fill_value=0)
         out["reported"] = now_s["reported"].reindex(out.index).fillna(0) if not now_s.empty else 0.0
         rows = []
+        by_county = out[cols].to_dict("index")
         for c in sorted(set(out.index) | set(counts)):
-            v = out.loc[c] if c in out.index else None
+            v = by_county.get(c)
             figs = None if v is None else {k: (round(float(v[k])) if k in INT_SUMS else round(float(v[k]), 6))
                                            for k in cols}
             if (figs is None or figs["reg_communities"] <= 0) and not counts.get(c):

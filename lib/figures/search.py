@@ -20,7 +20,6 @@ from lib.store.models import Project
 from lib.store.models_search import SEARCH_FIELDS, SearchGram
 
 _FOLD = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
-_MAX_GRAMS = 6  # more bigrams narrow little further; every candidate is confirmed anyway
 _CHUNK = 5_000  # ids per IN (...) list
 
 
@@ -35,20 +34,67 @@ def grams(text: str) -> list[str]:
     return list(dict.fromkeys(t[i:i + 2] for i in range(len(t) - 1)))
 
 
-def _pick(gs: list[str]) -> list[str]:
-    """Up to _MAX_GRAMS bigrams spread over the query (first and last included)."""
-    if len(gs) <= _MAX_GRAMS:
-        return gs
-    step = (len(gs) - 1) / (_MAX_GRAMS - 1)
-    return list(dict.fromkeys(gs[round(i * step)] for i in range(_MAX_GRAMS)))
-
-
-def _matches(row, q: str) -> bool:
-    return any(v is not None and q in fold(v) for v in row[2:])
-
-
 def _fields():
     return [getattr(Project, f) for f in SEARCH_FIELDS]
+
+
+_PROBE = 2_000  # postings counted per bigram when choosing the rarest (a bounded index range)
+
+
+def _rarest(s: Session, gs: list[str], keep: int = 2) -> list[tuple[int, str]]:
+    """(capped posting count, gram) of the `keep` rarest bigrams: intersecting the rare lists, not the
+    common ones ("sy" is in every synthetic code), is what makes a code search cheap."""
+    counted = []
+    for g in gs:
+        n = s.scalar(select(func.count()).select_from(
+            select(SearchGram.project_id).where(SearchGram.gram == g).limit(_PROBE).subquery()))
+        counted.append((n, g))
+    return sorted(counted)[:keep]
+
+
+def _candidates(s: Session, q: str) -> list[int] | None:
+    """Ids of the register rows (any programme) holding the query's rarest bigrams; None: no bigram.
+
+    Fetched first, on their own: inside one statement with the register's conditions the planners
+    scanned the register instead (SQLite through the programme index, PostgreSQL in parallel)."""
+    gs = grams(q)
+    if not gs:
+        return None
+    rare = _rarest(s, gs) if len(gs) > 1 else [(1, gs[0])]
+    if rare[0][0] == 0:
+        return []
+    parts = [select(SearchGram.project_id).where(SearchGram.gram == g) for _, g in rare]
+    stmt = parts[0] if len(parts) == 1 else intersect(*parts)
+    return list(s.execute(stmt).scalars().all())
+
+
+def _confirmed(s: Session, programme_id: int, q: str, ids: list[int]) -> list[tuple[int, str]]:
+    """(id, code) of the candidates in the programme that hold the query (a two-character query is its
+    own bigram: nothing to confirm), by primary key in chunks."""
+    out = []
+    for chunk in _id_chunks(sorted(ids)):
+        where = [Project.id.in_(chunk), Project.programme_id == programme_id]
+        if len(q) > 2:
+            where.append(_like_any(s, q))
+        out += [(r[0], r[1]) for r in s.execute(select(Project.id, Project.code).where(*where)).all()]
+    return sorted(out, key=lambda t: t[1])
+
+
+def _id_chunks(ids: list[int]):
+    for i in range(0, len(ids), _CHUNK):
+        yield ids[i:i + _CHUNK]
+
+
+def _like_any(s: Session, q: str):
+    dialect = s.get_bind().dialect.name
+    pattern = f"%{_escape(q)}%"
+    return or_(*[_fold_sql(c, dialect).like(pattern, escape="\\") for c in _fields()])
+
+
+def page(s: Session, programme_id: int, query: str, limit: int = 20) -> tuple[int, list[tuple[int, str]]]:
+    """How many register rows contain `query`, and the first `limit` of them by code (a search box)."""
+    hits = find(s, programme_id, query)
+    return len(hits), hits[:limit]
 
 
 def find(s: Session, programme_id: int, query: str) -> list[tuple[int, str]]:
@@ -56,16 +102,10 @@ def find(s: Session, programme_id: int, query: str) -> list[tuple[int, str]]:
     q = fold(query.strip())
     if not q:
         return []
-    gs = _pick(grams(q))
-    if not gs:
-        return scan(s, programme_id, query)
-    parts = [select(SearchGram.project_id).where(SearchGram.gram == g) for g in gs]
-    cand = parts[0] if len(parts) == 1 else select(intersect(*parts).subquery().c.project_id)
-    exact = len(q) == 2  # a two-character query is its own only bigram: every candidate holds it
-    cols = [Project.id, Project.code] + ([] if exact else _fields())
-    rows = s.execute(select(*cols).where(Project.id.in_(cand), Project.programme_id == programme_id)).all()
-    out = rows if exact else [r for r in rows if _matches(r, q)]
-    return sorted(((r[0], r[1]) for r in out), key=lambda t: t[1])
+    cand = _candidates(s, q)
+    if cand is None:
+        return scan(s, programme_id, query)  # one character: no bigram to look up
+    return _confirmed(s, programme_id, q, cand)
 
 
 def _escape(q: str) -> str:
@@ -102,4 +142,4 @@ def find_ids(store, programme_id: int | str, query: str) -> list[int]:
         return ids(s, int(programme_id), query)
 
 
-__all__ = ["find", "scan", "ids", "find_ids", "grams", "fold"]
+__all__ = ["find", "page", "scan", "ids", "find_ids", "grams", "fold"]

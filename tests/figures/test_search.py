@@ -86,3 +86,11 @@ def test_register_writes_keep_the_index(fresh_demo_store):
     with store.session() as s:
         assert s.scalar(select(func.count()).select_from(SearchGram).where(SearchGram.project_id == new)) == 0
         assert new not in search.ids(s, QINGHAI, "织新")
+
+
+def test_page_counts_and_orders_like_the_scan(demo_store):
+    with demo_store.session() as s:
+        names = s.scalars(select(Project.name).where(Project.programme_id == QINGHAI).limit(10)).all()
+        for q in ["QH", "qh2021", names[0][:2], names[1][:3], "区", "无此小区"]:
+            full = search.scan(s, QINGHAI, q)
+            assert search.page(s, QINGHAI, q, limit=7) == (len(full), full[:7]), q
