@@ -41,7 +41,8 @@ def cmd_review(args) -> None:
         out = review.return_(store, args.upload, args.reason, actor=actor)
         say(f"第 {out['upload_id']} 号填报已退回，理由：{out['reason']}")
     else:
-        out = review.reopen(store, args.programme, args.county, args.week, args.reason, actor=actor)
+        prog = args.programme or review.programme_of_lock(store, args.county, args.week)
+        out = review.reopen(store, prog, args.county, args.week, args.reason, actor=actor)
         say(f"已重新开放 {out['county']} 在 {out['week']} 这一周的填报，可重新上传。")
     emit(out)
 
@@ -64,7 +65,7 @@ def register(sub) -> None:
     c = rs.add_parser("reopen", help="open an approved county-week again, with a reason")
     c.add_argument("county", help="county code or name")
     c.add_argument("--week", required=True, help="2021-W24 or a date in that week")
-    c.add_argument("--programme", default="1", help="programme id or code (default 1)")
+    c.add_argument("--programme", help="programme id or code (default: the one that locked this county-week)")
     c.add_argument("--reason", required=True)
     c.add_argument("--user", required=True, help="the reviewing account")
     c = rs.add_parser("figures", help="submitted, approved, returned, time to review per county and reviewer")

@@ -39,7 +39,7 @@ from lib.figures import discipline
 from lib.figures import rollups
 from lib.figures.metrics import get_programme
 from lib.store.engine import Store, audit, lock_scope
-from lib.store.models import Programme, ProgressReport, Upload
+from lib.store.models import Programme, ProgressReport, Project, Upload
 from lib.store.models_review import ReviewEvent, ReviewLock
 from lib.review import submission_figures
 from lib.uploads import submissions
@@ -226,6 +226,7 @@ def approve(store: Store, upload_id, *, actor: Actor) -> dict:
                     raise UserError(f"{_place(c)}{week} 这一周已由 {held.locked_by} 审核通过第 {held.upload_id} 号填报并锁定，"
                                     f"不能再通过第 {up.id} 号；如需以此替代，请先重新开放该周。",
                                     "That county-week is already approved and locked.")
+            _refuse_going_back(s, up)
             rows = s.execute(update(ProgressReport).where(ProgressReport.upload_id == up.id)
                              .values(active=True)).rowcount
             first = s.scalar(select(ProgressReport.report_date).where(ProgressReport.upload_id == up.id)
@@ -241,6 +242,26 @@ def approve(store: Store, upload_id, *, actor: Actor) -> dict:
                      "locked": [f"{c}@{week}" for c in counties] if nxt is None else []})
     return {"upload_id": up.id, "status": "approved" if nxt is None else "submitted", "level": level,
             "next": nxt, "rows_counted": rows, "county": submissions.county_of(up), "week": week}
+
+
+def _refuse_going_back(s, up: Upload) -> None:
+    """The submission was checked against the figures of its day; a later week approved meanwhile must
+    not end up below it (a cumulative figure that goes down). Refused with the community and the week."""
+    mine, later = ProgressReport.__table__.alias("mine"), ProgressReport.__table__.alias("later")
+    worse = ((later.c.stage < mine.c.stage)
+             | (later.c.invested_wan < mine.c.invested_wan - 1e-6)
+             | (later.c.paid_wan < mine.c.paid_wan - 1e-6)
+             | (later.c.progress_pct < mine.c.progress_pct - 1e-6))
+    hit = s.execute(select(mine.c.project_id, later.c.report_date, later.c.upload_id)
+                    .join(later, (later.c.project_id == mine.c.project_id)
+                          & (later.c.report_date > mine.c.report_date) & later.c.active.is_(True))
+                    .where(mine.c.upload_id == up.id, worse).limit(1)).first()
+    if hit is not None:
+        name = s.get(Project, hit.project_id).name
+        raise UserError(f"第 {up.id} 号填报不能审核通过：小区“{name}”在其后的 {hit.report_date} 已有计入的填报"
+                        f"（第 {hit.upload_id} 号批次），其阶段或累计数字低于本次填报，通过后会出现累计数倒退。"
+                        "请退回，由县区核实后重报，或先更正较晚一周的填报。",
+                        "A later week already counted is below this submission: return it or correct the later week.")
 
 
 def _reason(reason, verb: str) -> str:
@@ -307,6 +328,25 @@ def reopen(store: Store, programme, county, week, reason: str, *, actor: Actor) 
         audit(s, act.username, "review.reopen", "review_lock", f"{code}@{day}", programme_id=prog.id,
               before={"locked_by": held.locked_by, "upload_id": held.upload_id}, after={"locked": False}, detail=text)
     return {"status": "reopened", "county": code, "week": day, "upload_id": held.upload_id, "reason": text}
+
+
+def programme_of_lock(store: Store, county, week) -> int:
+    """The programme holding a lock on this county-week, when the command line does not name one."""
+    code = regions.lookup(str(county)).adcode
+    with store.session() as s:
+        held = s.execute(select(ReviewLock.programme_id, ReviewLock.week, Programme.report_weekday)
+                         .join(Programme, Programme.id == ReviewLock.programme_id)
+                         .where(ReviewLock.county_adcode == code)).all()
+    found = set()
+    for pid, day, weekday in held:
+        wanted = week if isinstance(week, date) else discipline.parse_week(week, Programme(report_weekday=weekday))
+        if vocabulary.week_end(wanted, weekday) == day:
+            found.add(pid)
+    if len(found) != 1:
+        raise UserError(f"{_place(code)}在 {week} 这一周" + ("没有被锁定的填报" if not found else "在多个计划中被锁定") +
+                        "；请用 --programme 指明计划（python -m lib.cli programmes 可查看）。",
+                        "Name the programme with --programme.")
+    return found.pop()
 
 
 # --- figures (completeness and timeliness per county, decisions per reviewer) ---------------------

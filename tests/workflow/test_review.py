@@ -260,3 +260,21 @@ def test_bulletin_discipline_paragraph_counts_the_review(fresh_demo_store):
     june = bulletin.monthly_bulletin(store, 1, "2021-06", viewer=SYSTEM)
     assert june["review"]["totals"]["submitted"] == 0
     assert "填报审核" not in [h for h, _ in bulletin.named_paragraphs(june)]
+
+
+def test_approval_refused_when_a_later_counted_week_is_lower(fresh_demo_store):
+    from datetime import timedelta
+
+    store = fresh_demo_store
+    _review_on(store)
+    before = _figures(store)
+    pv = commit(store, _file(store, 50))  # week 49: +50, pending
+    later = commit(store, _file(store, 10), actor=SYSTEM, as_of=WEEK + timedelta(days=7))  # week 50: +10, counted
+    assert later.status == "committed"
+    with pytest.raises(UserError, match="倒退"):
+        review.approve(store, pv.upload_id, actor=XINING)
+    assert _figures(store) == before  # week 49 unchanged, nothing half-done
+    with store.session() as s:
+        assert s.get(Upload, pv.upload_id).status == "submitted"
+        assert s.scalar(select(func.count()).select_from(ReviewLock)) == 0
+    review.return_(store, pv.upload_id, "与第50周数据不一致，请核实", actor=XINING)
