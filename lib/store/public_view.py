@@ -24,7 +24,9 @@ from __future__ import annotations
 
 SCHEMA = "public_read"
 
-DENIED_TABLES = ("app_user", "upload_blob", "audit_log")  # views the role may not select from at all
+# views the role may not select from at all: accounts, raw files, the audit log; the schedule's
+# contacts (phones, emails, robot webhooks), subscriptions, deliveries and reminders sent
+DENIED_TABLES = ("app_user", "upload_blob", "audit_log", "contact", "subscription", "delivery", "reminder_log")
 EMPTY_TABLES = ("follow_up_action", "bulletin_draft", "project_revision")  # its columns, no rows
 HIDDEN_TABLES = DENIED_TABLES + EMPTY_TABLES
 INTERNAL_COLUMNS: dict[str, frozenset[str]] = {
@@ -33,7 +35,11 @@ INTERNAL_COLUMNS: dict[str, frozenset[str]] = {
     "upload": frozenset({"uploaded_by", "rolled_back_by", "filename", "warnings"}),
     "target": frozenset({"updated_by"}),
     "region_alias": frozenset({"created_by"}),
+    "calendar_period": frozenset({"created_by"}),
+    "calendar_setting": frozenset({"updated_by"}),
 }
+# rows the role never sees: the session cookies' signing key and revocations (lib/access/web_session.py)
+ROW_FILTERS: dict[str, str] = {"store_meta": "key NOT LIKE 'session%'"}
 
 
 def rebuild(cur, role_ident, source_schema: str = "public") -> dict:
@@ -65,7 +71,8 @@ def rebuild(cur, role_ident, source_schema: str = "public") -> dict:
                 hidden_columns.setdefault(t, []).append(name)
             else:
                 parts.append(sql.Identifier(name))
-        where = sql.SQL(" WHERE false") if t in HIDDEN_TABLES else sql.SQL("")
+        where = sql.SQL(" WHERE false") if t in HIDDEN_TABLES else \
+            sql.SQL(" WHERE " + ROW_FILTERS[t]) if t in ROW_FILTERS else sql.SQL("")
         cur.execute(sql.SQL("CREATE VIEW {}.{} AS SELECT {} FROM {}.{}").format(
             schema, sql.Identifier(t), sql.SQL(", ").join(parts), sql.Identifier(source_schema),
             sql.Identifier(t)) + where)
@@ -85,4 +92,4 @@ def rebuild(cur, role_ident, source_schema: str = "public") -> dict:
             "hidden_columns": hidden_columns}
 
 
-__all__ = ["SCHEMA", "DENIED_TABLES", "EMPTY_TABLES", "HIDDEN_TABLES", "INTERNAL_COLUMNS", "rebuild"]
+__all__ = ["SCHEMA", "DENIED_TABLES", "EMPTY_TABLES", "HIDDEN_TABLES", "INTERNAL_COLUMNS", "ROW_FILTERS", "rebuild"]

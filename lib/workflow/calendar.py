@@ -89,7 +89,9 @@ def upcoming(store: Store, programme_id: int | str, start: date, weeks: int = 8)
         out.append({"week": vocabulary.iso_week_label(day), "reporting_day": day.isoformat(),
                     "deadline": due.isoformat(timespec="minutes"), "expected": stop is None,
                     "moved": due.date() != day, "note": (f"{stop.name}，不要求报送" if stop else
-                                                        f"{hol.name}，截止顺延" if hol else "")})
+                                                        f"{hol.name}，截止顺延" if hol else ""),
+                    "note_en": (f"{stop.name}: no report expected" if stop else
+                                f"{hol.name}: deadline moved" if hol else "")})
         day += timedelta(days=7)
     return out
 

@@ -104,8 +104,8 @@ def calendar_form(store, actor, programme_id: int, L: str) -> None:
     cal = calendar.show(store, programme_id)
     st.subheader(T["title"].pick(L))
     st.caption(T["rule"].pick(L))
-    wd = discipline.WEEKDAY_ZH[cal["report_weekday"]] if L == "zh" else \
-        ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")[cal["report_weekday"]]
+    wd = Text(discipline.WEEKDAY_ZH[cal["report_weekday"]],
+              ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")[cal["report_weekday"]]).pick(L)
     st.markdown(f"**{T['deadline'].pick(L)}**{Text('：', ': ').pick(L)}{wd} {cal['report_deadline']}")
 
     up = calendar.upcoming(store, programme_id, clock.today() - timedelta(days=7), 6)
@@ -113,7 +113,7 @@ def calendar_form(store, actor, programme_id: int, L: str) -> None:
     _table(pd.DataFrame([{T["week"].pick(L): u["week"], T["reporting_day"].pick(L): u["reporting_day"],
                           T["deadline"].pick(L): u["deadline"].replace("T", " "),
                           T["status"].pick(L): (T["yes"] if u["expected"] else T["no"]).pick(L),
-                          T["note"].pick(L): u["note"] if L == "zh" else ""} for u in up]))
+                          T["note"].pick(L): Text(u["note"], u["note_en"]).pick(L)} for u in up]))
 
     st.markdown(f"**{T['periods'].pick(L)}**")
     periods = cal["holidays"] + cal["stops"]

@@ -21,7 +21,7 @@ from lib.figures import metrics, trends
 from lib.review import actions, bulletin
 from lib.store import public_view
 from lib.store.engine import forget_stores, open_store
-from lib.store.models import ProgressReport, Project, Target, Upload
+from lib.store.models import ProgressReport, Project, StoreMeta, Target, Upload
 from tests.support import CD, WEEK
 
 SECRET = "内部机密R9"
@@ -44,6 +44,9 @@ def reader(pg_databases, pg_admin):
         s.execute(update(Upload).values(uploaded_by=SECRET, rolled_back_by=SECRET, filename=SECRET,
                                         warnings=[{"message": SECRET}]))
         s.execute(update(Target).values(updated_by=SECRET))
+        # the session cookies' signing key and a revocation (lib/access/web_session.py): store_meta rows
+        s.add(StoreMeta(key="session_signing_key", value=SECRET))
+        s.add(StoreMeta(key=f"session_revoked:{SECRET}", value="0"))
     role = f"renov_reader_{uuid.uuid4().hex[:8]}"
     out = admin.readonly_role(store, Actor.system(), role, None)
     assert set(out["hidden"]) == set(public_view.DENIED_TABLES)
@@ -76,6 +79,7 @@ def test_the_reader_role_reads_no_internal_value(reader):
                 leaks[t] = n
         assert c.execute(text("SELECT count(*) FROM follow_up_action")).scalar() == 0
         assert c.execute(text("SELECT count(*) FROM project")).scalar() == 503
+        assert c.execute(text("SELECT count(*) FROM store_meta WHERE key = 'data_version'")).scalar() == 1
         # accounts, raw files and the audit log, and the tables themselves by their full name: out of reach
         for t in ("app_user", "upload_blob", "audit_log", "public.progress_report", "public.app_user",
                   "public.project"):
