@@ -233,7 +233,7 @@ def this_week(s: dict) -> None:
                                 if x) for a_ in pack["actions"]]
             html_block(panel(t("bs.week.actions", L), names(items, 6), t("bs.week.no_actions", L)))
     st.write("")
-    a, b = st.columns(2, gap="small")
+    a, b, c = st.columns(3, gap="small")
     with a:
         moved = df[df["delta_week"].fillna(0) > 0].sort_values("delta_week", ascending=False) if not df.empty else df
         unit = t(f"figure.unit.{f.metric}", L)
@@ -243,6 +243,10 @@ def this_week(s: dict) -> None:
     with b:
         still = [r["name"] for r in pack["no_movement_counties"]]
         html_block(panel(t("bs.week.no_movement", L), names(still, 8), t("bs.week.all_moved", L)))
+    with c:  # 预警 by rule (lib/figures/alerting.py), with the week they began
+        warned = [t("bs.week.alert", L, name=x["name"], rule=Text(x["rule_zh"], x["rule_en"]).pick(L))
+                  for x in pack.get("alerts") or []]
+        html_block(panel(t("bs.week.alerts", L), names(warned, 8), t("bs.week.no_alerts", L)))
 
 
 def f_as_of() -> str | None:

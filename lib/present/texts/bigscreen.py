@@ -64,5 +64,8 @@ TEXT = {
     "bs.week.none_moved": Text("本周没有新增", "Nothing new this week"),
     "bs.week.no_movement": Text("近两周无进展", "No movement in two weeks"),
     "bs.week.all_moved": Text("各县（市、区）均有进展", "Every county moved"),
+    "bs.week.alerts": Text("预警", "Alerts"),
+    "bs.week.alert": Text("{name} · {rule}", "{name} · {rule}"),
+    "bs.week.no_alerts": Text("没有预警", "No open alerts"),
     "bs.no_week": Text("尚无填报数据。", "No reports yet."),
 }
