@@ -109,13 +109,14 @@ def _require_act(actor) -> Actor:
 
 def submissions_list(store: Store, programme, *, viewer: Actor, status: str | None = None,
                      region: str | None = None) -> list[dict]:
-    """Submissions (uploads under review), newest first, each with its history. Staff only; a district
-    account sees those of its own county or prefecture. status: submitted | approved | returned | withdrawn."""
-    auth.require(viewer, "read_internal")
+    """Submissions (uploads under review), newest first, each with its history. Staff only (the public gets
+    an empty list); a district account sees those of its own county or prefecture. status: submitted | approved | returned | withdrawn."""
     if status is not None and status not in REVIEW_STATUSES:
         raise UserError(f"审核状态“{str(status)[:20]}”无法识别：请写 submitted（待审核）、approved（已通过）、"
                         "returned（已退回）或 withdrawn（已被替代）。", "Status is submitted|approved|returned|withdrawn.")
     prog = get_programme(store, programme)
+    if not auth.sees_internal(viewer):  # who submitted, who reviewed and why are internal: the public sees none
+        return []
     stored = {"approved": "committed"}.get(status, status)
     q = select(Upload).where(Upload.programme_id == prog.id, Upload.review_chain.is_not(None))
     if stored:
