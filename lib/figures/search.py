@@ -13,14 +13,14 @@ tokenizer nor pg_trgm answers a query shorter than three characters.
 
 from __future__ import annotations
 
-from sqlalchemy import func, intersect, or_, select
+from sqlalchemy import Integer, any_, bindparam, func, intersect, or_, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from lib.store.models import Project
 from lib.store.models_search import SEARCH_FIELDS, SearchGram
 
 _FOLD = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
-_CHUNK = 5_000  # ids per IN (...) list
 
 
 def fold(text: str) -> str:
@@ -52,11 +52,9 @@ def _rarest(s: Session, gs: list[str], keep: int = 2) -> list[tuple[int, str]]:
     return sorted(counted)[:keep]
 
 
-def _candidates(s: Session, q: str) -> list[int] | None:
-    """Ids of the register rows (any programme) holding the query's rarest bigrams; None: no bigram.
-
-    Fetched first, on their own: inside one statement with the register's conditions the planners
-    scanned the register instead (SQLite through the programme index, PostgreSQL in parallel)."""
+def _candidates(s: Session, q: str):
+    """A statement of the ids (any programme) holding the query's rarest bigrams; None: no bigram;
+    [] when one of them is held by nobody."""
     gs = grams(q)
     if not gs:
         return None
@@ -64,25 +62,28 @@ def _candidates(s: Session, q: str) -> list[int] | None:
     if rare[0][0] == 0:
         return []
     parts = [select(SearchGram.project_id).where(SearchGram.gram == g) for _, g in rare]
-    stmt = parts[0] if len(parts) == 1 else intersect(*parts)
-    return list(s.execute(stmt).scalars().all())
+    return parts[0] if len(parts) == 1 else intersect(*parts)
 
 
-def _confirmed(s: Session, programme_id: int, q: str, ids: list[int]) -> list[tuple[int, str]]:
+def _confirmed(s: Session, programme_id: int, q: str, cand) -> list[tuple[int, str]]:
     """(id, code) of the candidates in the programme that hold the query (a two-character query is its
-    own bigram: nothing to confirm), by primary key in chunks."""
-    out = []
-    for chunk in _id_chunks(sorted(ids)):
-        where = [Project.id.in_(chunk), Project.programme_id == programme_id]
-        if len(q) > 2:
-            where.append(_like_any(s, q))
-        out += [(r[0], r[1]) for r in s.execute(select(Project.id, Project.code).where(*where)).all()]
-    return sorted(out, key=lambda t: t[1])
+    own bigram: nothing to confirm), each found by primary key.
 
-
-def _id_chunks(ids: list[int]):
-    for i in range(0, len(ids), _CHUNK):
-        yield ids[i:i + _CHUNK]
+    The register must not be the way in: with the programme's condition indexable, SQLite walked the
+    programme's 300,000 rows testing each against the candidates, and PostgreSQL scanned the register
+    in parallel (its LIKE estimate made the scan look cheap). So SQLite gets `programme_id + 0` (not
+    indexable: the candidate list drives), PostgreSQL the candidate ids as one array (`= ANY`)."""
+    like = [_like_any(s, q)] if len(q) > 2 else []
+    if s.get_bind().dialect.name == "postgresql":
+        ids = list(s.execute(cand).scalars().all())
+        if not ids:
+            return []
+        where = [Project.id == any_(bindparam("ids", ids, type_=ARRAY(Integer))), Project.programme_id == programme_id]
+    else:
+        sub = cand.subquery() if hasattr(cand, "subquery") else cand
+        where = [Project.id.in_(select(sub.c[0])), (Project.programme_id + 0) == programme_id]
+    rows = s.execute(select(Project.id, Project.code).where(*where, *like)).all()
+    return sorted(((r[0], r[1]) for r in rows), key=lambda t: t[1])
 
 
 def _like_any(s: Session, q: str):
@@ -105,6 +106,8 @@ def find(s: Session, programme_id: int, query: str) -> list[tuple[int, str]]:
     cand = _candidates(s, q)
     if cand is None:
         return scan(s, programme_id, query)  # one character: no bigram to look up
+    if isinstance(cand, list):
+        return []  # a bigram nobody holds
     return _confirmed(s, programme_id, q, cand)
 
 
