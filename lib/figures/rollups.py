@@ -59,7 +59,8 @@ from datetime import date, datetime, timezone
 from typing import Iterable
 
 import pandas as pd
-from sqlalchemy import delete, func, insert, literal, select, text
+from sqlalchemy import Integer, any_, bindparam, delete, func, insert, literal, select, text
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from lib.domain import clock
@@ -263,8 +264,13 @@ def _ids_in_chunks(ids: list[int], size: int = 5_000):
 
 def _sums_of(s: Session, programme_id: int, week: date, ids: list[int]) -> pd.DataFrame:
     """county_figures_query at `week` over some communities only, per county."""
-    parts = [_frame(s.execute(county_figures_query(programme_id, week).where(Project.id.in_(chunk)))
-                    .mappings().all()) for chunk in _ids_in_chunks(ids)]
+    if s.get_bind().dialect.name == "postgresql":  # one array parameter, not thousands of literals
+        some = [Project.id == any_(bindparam(f"ids_{i}", chunk, type_=ARRAY(Integer)))
+                for i, chunk in enumerate(_ids_in_chunks(ids, 50_000))]
+    else:
+        some = [Project.id.in_(chunk) for chunk in _ids_in_chunks(ids)]
+    parts = [_frame(s.execute(county_figures_query(programme_id, week).where(cond)).mappings().all())
+             for cond in some]
     parts = [p for p in parts if not p.empty]
     if not parts:
         return pd.DataFrame(columns=list(SUM_COLUMNS), dtype="float64")
