@@ -27,7 +27,8 @@ SCHEMA = "public_read"
 # views the role may not select from at all: accounts, raw files, the audit log; the schedule's
 # contacts (phones, emails, robot webhooks), subscriptions, deliveries and reminders sent
 DENIED_TABLES = ("app_user", "upload_blob", "audit_log", "contact", "subscription", "delivery", "reminder_log")
-EMPTY_TABLES = ("follow_up_action", "bulletin_draft", "project_revision")  # its columns, no rows
+# its columns, no rows: follow-up actions, bulletin drafts, register revisions, review steps (reviewers, reasons)
+EMPTY_TABLES = ("follow_up_action", "bulletin_draft", "project_revision", "review_event")
 HIDDEN_TABLES = DENIED_TABLES + EMPTY_TABLES
 INTERNAL_COLUMNS: dict[str, frozenset[str]] = {
     "project": frozenset({"remarks"}),
@@ -36,6 +37,7 @@ INTERNAL_COLUMNS: dict[str, frozenset[str]] = {
     "target": frozenset({"updated_by"}),
     "region_alias": frozenset({"created_by"}),
     "calendar_period": frozenset({"created_by"}),
+    "review_lock": frozenset({"locked_by"}),
     "calendar_setting": frozenset({"updated_by"}),
 }
 # rows the role never sees: the session cookies' signing key and revocations (lib/access/web_session.py)

@@ -33,6 +33,7 @@ from lib.present import exports
 from lib.review import actions, bulletin, dispatch
 from lib.store.models import Project
 from lib.uploads import ingest, templates
+from lib.workflow import alerts, contacts, deliver, review
 from tests.architecture.imports import lib_modules, module_name
 from tests.support import CD, WEEK
 from tests.support.documents import docx_text
@@ -116,6 +117,8 @@ def secrets(fresh_demo_store) -> Secrets:
     assert pv.status == "committed", [e.message for e in pv.errors]
 
     actions.add(store, 1, week=WEEK, title=s.action, actor=LEADER, region=CD, owner=s.owner)
+    # the county's contact for reminders (lib.workflow.contacts): a person's name and phone, internal
+    contacts.add(store, adcode=CD, name=s.owner, phone="13800000000", actor=Actor.system())
     # The December bulletin needs December closed: 城东区 reports the month's last week too, and this
     # programme's weeks close at one reporter (by the default rule they wait for half of the counties).
     end = ingest.commit(store, xlsx(rows), "城东区第52周.xlsx", 1, actor=clerk, county=CD, as_of=date(2021, 12, 31))
@@ -153,6 +156,13 @@ READS: list[tuple[str, Callable, set[str]]] = [
     # the CLI's summary of a bulletin: figures and region names only, for staff too
     ("lib.review.bulletin.bulletin_json",
      lambda st, s, v: bulletin.bulletin_json(st, 1, "2021-12", viewer=v), set()),
+    # the reporting workflow (issue 16): contacts, subscriptions, deliveries, alert history, submissions
+    ("lib.workflow.contacts.list_contacts", lambda st, s, v: contacts.list_contacts(st, viewer=v), {"owner"}),
+    ("lib.workflow.deliver.list_subscriptions", lambda st, s, v: deliver.list_subscriptions(st, viewer=v), set()),
+    ("lib.workflow.deliver.status", lambda st, s, v: deliver.status(st, viewer=v), set()),
+    ("lib.workflow.alerts.history", lambda st, s, v: alerts.history(st, 1, viewer=v), set()),
+    ("lib.workflow.review.submissions_list", lambda st, s, v: review.submissions_list(st, 1, viewer=v), set()),
+    ("lib.workflow.review.pending_count", lambda st, s, v: review.pending_count(st, 1, viewer=v), set()),
     # given the staff table, the export for the public still leaves the internal columns out
     ("lib.present.exports.register_for_export",
      lambda st, s, v: exports.register_for_export(

@@ -35,7 +35,7 @@ from lib.store.models import User as UserRow
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")
 SCREENS = ("overview", "map", "rankings", "progress", "content", "register", "community", "upload", "dispatch",
-           "bulletin", "admin", "login")
+           "bulletin", "admin", "login", "review")
 
 CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]")
 WORD = re.compile(r"[A-Za-z][A-Za-z'’]*")
