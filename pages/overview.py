@@ -13,7 +13,7 @@ from lib.figures import rankings
 from lib.figures import trends
 from lib.office import fmt
 from lib.present import charts
-from lib.present.i18n import plain, t, week_label
+from lib.present.i18n import plain, t, view_title, week_label
 from pages._ui import store, widgets
 from pages._ui.filters import sidebar_filters
 
@@ -25,7 +25,7 @@ except UserError as e:
     widgets.show_user_error(e)
     st.stop()
 
-st.title(plain(f"{s['programme_name']} · {s['name']}"))
+st.title(plain(view_title(s["programme_name"], s["name"])))
 widgets.demo_banner(s["demo"], L)
 if f.public:
     # the public deployment says what it is; a staff site just says nobody is signed in

@@ -79,7 +79,7 @@ table = pd.DataFrame({
     t("col.rank", L): df["rank"],
     t("col.region", L): [("👉 " if a == highlight else "") + n for a, n in zip(df["adcode"], df["name"])],
     t("col.rate", L): [fmt.pct(v) if pd.notna(v) else "—" for v in df["rate"]],
-    t("col.band", L): [charts.band_label(b, L) for b in df["band"]],
+    t("col.band", L): [charts.pace_class_label(r, e, L) for r, e in zip(df["rate"], df["expected"])],
     t("col.change_week", L): [arrow(v) for v in df["rank_change_week"]],
     t("col.change_month", L): [arrow(v) for v in df["rank_change_month"]],
     t("col.target", L): df["target"],
@@ -110,7 +110,7 @@ if rows:
     if pick != f.region:
         drill_to(pick)
 export = df.drop(columns=["registered_communities"]).copy()
-export.insert(3, "band_label", [charts.band_label(b, L) for b in df["band"]])
+export.insert(3, "band_label", [charts.pace_class_label(r, e, L) for r, e in zip(df["rate"], df["expected"])])
 widgets.download_table(export, f"ranking_{scope}_{level}_{f.stat}_{s['as_of']}", "rank_dl", L)
 
 # --- the lists the dispatch and the bulletin name --------------------------------------------------

@@ -26,6 +26,14 @@ def band_label(band: str | None, lang: str) -> str:
     return t(f"band.{band}" if band in BAND_COLOURS and band else "band.none", lang)
 
 
+def pace_class_label(rate, expected, lang: str) -> str:
+    """The map's class of a rate against its pace, short ("已完成", "符合序时", "略慢" …): what the ranking
+    chart writes beside a bar and the rankings table in its 分档 column."""
+    k = maps.rate_class(None if rate is None or pd.isna(rate) else float(rate),
+                        None if expected is None or pd.isna(expected) else float(expected))
+    return t("pace.short." + maps.PACE_KEYS[k], lang) if k is not None else band_label(None, lang)
+
+
 def _layout(fig: go.Figure, title: str | None = None, height: int = 420, large: bool = False) -> go.Figure:
     size = 17 if large else 13
     fig.update_layout(

@@ -85,6 +85,8 @@ def test_the_ranking_chart_names_and_colours_regions_as_the_map_does():
     assert by_name["3. 县2"].endswith("快于序时")  # 1.25 of the pace
     assert by_name["4. 县3"].endswith("略慢")  # 0.978 of a 100% pace
     assert by_name["5. 县4"].endswith("明显滞后")  # 0.83 of the pace
+    for i, label in enumerate(["1. 县0", "2. 县1", "3. 县2", "4. 县3", "5. 县4"]):  # the table's 分档 says the same
+        assert by_name[label].endswith(charts.pace_class_label(df["rate"][i], df["expected"][i], "zh"))
     colours = dict(zip(fig.data[0].y, fig.data[0].marker.color))
     for label, rate, expected in zip(["1. 县0", "2. 县1", "3. 县2", "4. 县3", "5. 县4"], df["rate"], df["expected"]):
         assert colours[label] == maps.COLOURS[maps.rate_class(rate, expected)]

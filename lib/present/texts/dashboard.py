@@ -64,7 +64,7 @@ TEXT = {
     "map.offline": Text("离线地图：不加载任何外部底图（可通过 BASEMAP_STYLE_URL 配置内网瓦片底图）。",
                         "Offline map: no external basemap is loaded (set BASEMAP_STYLE_URL for a tile basemap)."),
     "rank.title_alone": Text("{region} · {stat}", "{region} · {stat}"),
-    "rank.title": Text("{region}{level}{stat}排名", "{level} ranking by {stat}, {region}"),
+    "rank.title": Text("{region}{level}{stat}排名", "{stat}: {level} ranking, {region}"),
     "rank.by": Text("排名对象", "Rank"),
     "rank.county_selected": Text("已选县（市、区）：显示其在{parent}内的排名。", "A county is selected: its rank within {parent}."),
     "rank.thresholds": Text("分档标准", "Band thresholds"),
