@@ -15,7 +15,8 @@ from lib.domain.text import Text
 from lib.present.i18n import t, week_label
 from pages._ui import entry, widgets
 from pages._ui.session import current_actor
-from pages._ui.store import in_progress, lang, main_metric, opening_week, programmes, report_dates, settings
+from lib.workflow import review
+from pages._ui.store import cached, in_progress, lang, main_metric, opening_week, programmes, report_dates, settings
 
 __all__ = ["Filters", "sidebar_filters", "drill_to", "url_value", "week_label"]
 
@@ -196,6 +197,10 @@ def sidebar_filters(*, need_programme: bool = True) -> Filters:
     f = Filters(programme=int(pid), region=region, as_of=as_of, metric=metric, lang=L,
                 public=cfg.public or not viewer.is_staff, viewer=viewer,
                 stat=stat, projector=projector)
+    if f.viewer.is_staff and not cfg.public:  # submissions awaiting review count nowhere yet: say so on every screen
+        pending = cached(review.pending_count, f.programme, viewer=f.viewer)
+        if pending:
+            st.sidebar.warning(t("upload.pending_banner", L, n=pending), icon=":material/fact_check:")
     widgets.phone()
     if projector:
         widgets.projector()

@@ -102,3 +102,19 @@ def test_admin_programme_form_sets_the_review_chain(store_url):
     at = _as(store, "boss", "admin")
     boxes = [s for s in at.selectbox if s.label == "周进度审核流程"]
     assert [b.value for b in boxes] == ["none", "prefecture"]  # a new programme: none; the one edited: its chain
+
+
+def test_every_staff_screen_says_how_many_submissions_await_review(store_url):
+    """A submission counts in no figure until approved: the reviewer sees that it is waiting on any screen,
+    not only on the upload and review screens; the public sees nothing of it."""
+    from lib.uploads import ingest
+
+    store = store_url
+    clerk = auth.authenticate(store, "cd_clerk", PW)
+    pv = ingest.commit(store, xlsx(progress_rows(store)), "城东区.xlsx", 1, actor=clerk, county=CD, as_of=WEEK)
+    assert pv.status == "submitted"
+    reviewer = _as(store, "xn_rev", "rankings")
+    assert any("1 份填报待审核" in w.value for w in reviewer.sidebar.warning)
+    public = AppTest.from_file(APP, default_timeout=120)
+    public.run()
+    assert not any("待审核" in w.value for w in public.sidebar.warning)
