@@ -18,6 +18,7 @@ from lib.domain import vocabulary
 from lib.domain.errors import UserError
 from lib.uploads import targets
 from lib.present.i18n import plain, t
+from pages._ui.schedule_admin import calendar_form
 from pages._ui.filters import sidebar_filters
 from pages._ui.store import programmes
 from pages._ui.store import store as open_store
@@ -247,6 +248,7 @@ with tab_programmes:
             if _run(programmes_lib.delete_programme, store, actor, prog_e["id"]):
                 st.cache_data.clear()
                 st.rerun()
+        calendar_form(store, actor, prog_e["id"], L)  # 报送日历: holidays, stops, who reports, reminders, deliveries
 
     st.subheader(t("admin.zones", L))
     st.caption(t("admin.zones_help", L))
