@@ -40,8 +40,10 @@ if view.empty:
     st.info(t("register.empty", L))
     st.stop()
 
-cols = ["code", "name", "prefecture", "county", "street", "community", "households", "buildings", "year_built",
-        "stage", "progress_pct", "report_date", "invested_wan", "paid_wan", "lifts_added", "plan_years", "pilot"]
+# On screen the columns a register is read by, so that it fits a 1920-px desk without scrolling sideways
+# (prefecture, community, buildings, lifts and plan years are in the download and on each community's page)
+cols = ["code", "name", "county", "street", "households", "year_built", "stage", "progress_pct", "report_date",
+        "invested_wan", "paid_wan"] + (["pilot"] if view["pilot"].any() else [])
 if not f.public:
     cols.append("problems")
 shown = widgets.labelled(view.assign(stage=view["stage"].map(lambda z: stage_name(z, L)),
