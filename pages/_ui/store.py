@@ -8,11 +8,11 @@ nothing is recomputed otherwise.
 from __future__ import annotations
 
 import logging
+import time
 from datetime import date
 
 import streamlit as st
 from sqlalchemy import select
-from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from lib.domain import settings as _settings
 from lib.domain.errors import UserError
@@ -74,19 +74,20 @@ def store() -> Store:
 _zones_seen: dict[str, int] = {}  # store url -> the data version its zones and aliases were loaded at
 
 
+VERSION_FRESH_SECONDS = 0.5
+_version_memo: dict[str, tuple[float, int, int]] = {}  # store url -> (read at, writes then, version)
+
+
 def _read_once_per_run(st_: Store) -> int:
-    """The data version, read from the store once per script run (a screen asks 10-20 times: every
-    cached call is keyed on it), and again after a write through this process in the same run."""
-    ctx = get_script_run_ctx()
-    if ctx is None:
-        return st_.data_version()
-    memo = getattr(ctx, "_renovation_version", None)
-    # ctx.cursors is a new dict at the start of every run of the session: the memo holds it, so it
-    # cannot be mistaken for a later run's
-    if memo is not None and memo[0] is ctx.cursors and memo[1] == st_.url and memo[2] == st_.writes:
-        return memo[3]
+    """The data version, read from the store at most every VERSION_FRESH_SECONDS per process (a screen
+    asks 10-20 times per run, every cached call being keyed on it, and many sessions run at once), and
+    at once after a write through this process. Public Streamlit API only: a process-wide memo."""
+    now = time.monotonic()
+    memo = _version_memo.get(st_.url)
+    if memo is not None and now - memo[0] < VERSION_FRESH_SECONDS and memo[1] == st_.writes:
+        return memo[2]
     v = st_.data_version()
-    ctx._renovation_version = (ctx.cursors, st_.url, st_.writes, v)
+    _version_memo[st_.url] = (now, st_.writes, v)
     return v
 
 
