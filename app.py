@@ -25,4 +25,4 @@ else:  # a browser session's run
     session.sync_cookie()  # a sign-in or sign-out just now: the page sets or clears the cookie
 
     with entry.entry_point():  # a screen run under this mark came through app.py (see pages/_ui/entry.py)
-        st.navigation(access.page_list()).run()
+        st.navigation(access.page_list(), expanded=True).run()  # every screen listed, none behind "View more"
