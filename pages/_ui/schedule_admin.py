@@ -37,7 +37,7 @@ T = {
     "kind": Text("类型", "Kind"),
     "holiday": Text("节假日", "Holiday"),
     "stop": Text("停报期", "Stop"),
-    "name": Text("名称", "Name"),
+    "name": Text("假期或停工名称", "Holiday or stop"),
     "first": Text("开始日期", "First day"),
     "last": Text("结束日期", "Last day"),
     "add": Text("添加", "Add"),
