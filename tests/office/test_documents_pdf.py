@@ -84,8 +84,10 @@ def test_dispatch_pack_rows_do_not_split(demo_store, tmp_path):
         for r in t.rows[1:]:
             text = [c.text for c in r.cells]
             if max(len(x) for x in text) > 30:
-                start, end = text[0][:4], text[-1][-4:]
-                assert any(start in p and end in p for p in pages), text
+                # compared without white space: the PDF's text puts a space between Chinese and Latin
+                # characters ("（自 2021-W46 起）") and breaks lines inside a cell
+                start, end = (re.sub(r"\s", "", x) for x in (text[0][:4], text[-1][-4:]))
+                assert any(start in q and end in q for q in (re.sub(r"\s", "", p) for p in pages)), text
 
 
 def test_widths_keep_figures_on_one_line():
