@@ -37,16 +37,6 @@ rows = s["children"] or [{"adcode": s["adcode"], "name": s["name"], "totals": s[
 reference = s["expected_share"] if f.stat == "start_rate" else s["totals"][f.metric]["completion_rate"]
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
-def _features(rows_key: str, rows_: list[dict], stat: str, metric: str, lang: str, ref: float | None) -> dict:
-    return maps.county_features(rows_, stat, metric, lang, reference=ref)
-
-
-features = _features(f"{f.programme}|{f.region}|{s['as_of']}|{store.data_version()}", rows, f.stat, f.metric, L,
-                     reference)
-register = store.cached(metrics.register_table, f.programme, s["as_of"], f.region, viewer=f.viewer,
-                        located_only=True)  # the points: communities with coordinates only
-points = maps.community_points(register, L)
 cfg = store.settings()
 # a county: zoom to its communities (they cluster around the county seat); larger regions: fit the counties
 # fitted to the width the map is drawn at (a phone sees the whole province, Xining and Haidong included)
@@ -55,10 +45,34 @@ HEIGHT = 640
 # the whole region is in view there (a 1920-px projector shows it a little smaller than it could)
 width = maps.map_width(st.context.headers.get("User-Agent"), wide=700)
 height = min(HEIGHT, 460) if width <= maps.PHONE_WIDTH else HEIGHT
-view = maps.view_for_points(points, width, height) if not s["children"] and not points.empty else \
-    maps.view_for([r["adcode"] for r in rows], width, height)
-deck = maps.deck(features, points, basemap_style_url=cfg.basemap_style_url, view=view,
-                 label_px=16 if f.projector else (11 if width <= maps.PHONE_WIDTH else 13))
+label_px = 16 if f.projector else (11 if width <= maps.PHONE_WIDTH else 13)
+viewer_key = (f.viewer.role, f.viewer.scope_adcode, f.viewer.username)  # the points a viewer may see
+map_key = (f.programme, f.region, s["as_of"], f.stat, f.metric, L, reference)
+
+
+def _features() -> dict:
+    return maps.county_features(rows, f.stat, f.metric, L, reference=reference)
+
+
+def _points():
+    register = store.cached(metrics.register_table, f.programme, s["as_of"], f.region, viewer=f.viewer,
+                            located_only=True)  # the points: communities with coordinates only
+    return maps.community_points(register, L)
+
+
+features = store.shared("map.features", map_key, _features)
+points = store.shared("map.points", (*map_key[:3], L, viewer_key), _points)
+
+
+def _deck():
+    view = maps.view_for_points(points, width, height) if not s["children"] and not points.empty else \
+        maps.view_for([r["adcode"] for r in rows], width, height)
+    return maps.deck(features, points, basemap_style_url=cfg.basemap_style_url, view=view,
+                     label_px=label_px).freeze()
+
+
+# one deck, its JSON taken once, for every viewer of the same map at the same size
+deck = store.shared("map.deck", (*map_key, viewer_key, width, height, label_px, cfg.basemap_style_url), _deck)
 
 
 def swatch_list(items: list[tuple[str, str]], shape: str, testid: str = "") -> str:

@@ -161,11 +161,18 @@ level = {"country": "province", "province": "prefecture", "prefecture": "county"
 if level is None:
     st.caption(t("overview.no_children", L))
 elif weeks:
-    series = trends.with_rates(store.cached(trends.weekly_series, f.programme, f.region, by="children"), f.metric)
-    series = series[series["week"] <= date.fromisoformat(s["as_of"])]
     title = t("overview.multiples", L, level=t(f"level.{level}", L), stat=t(f"kpi.{f.stat}", L))
-    widgets.chart(charts.children_rates(series, f.stat, L, title=title, large=f.projector), "multiples",
-                  png_name=f"overview_{f.region}_{s['as_of']}")
+
+    def multiples():
+        series = trends.with_rates(store.cached(trends.weekly_series, f.programme, f.region, by="children"),
+                                   f.metric)
+        series = series[series["week"] <= date.fromisoformat(s["as_of"])]
+        return charts.freeze(charts.children_rates(series, f.stat, L, title=title, large=f.projector))
+
+    # one figure per (programme, region, week, metric, rate, language, size) for every viewer of it
+    fig = store.shared("overview.multiples", (f.programme, f.region, s["as_of"], f.metric, f.stat, L,
+                                              f.projector, title), multiples)
+    widgets.chart(fig, "multiples", png_name=f"overview_{f.region}_{s['as_of']}")
 
 # --- a region's own totals beside its register: shown, never added ------------------------------
 beside = metrics.reported_beside_register(s)

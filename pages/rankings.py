@@ -90,7 +90,8 @@ table = pd.DataFrame({
 })
 if (df["source"].isin(["reported", "both"])).any():  # a region's own totals table stands in for its register
     table[t("col.source", L)] = [t(f"source.{v}", L) for v in df["source"]]
-fig = charts.ranking_bars(df, L, large=f.projector)
+fig = store.shared("rankings.bars", (f.programme, scope, f.as_of, f.metric, f.stat, by, bands.ahead, bands.behind,
+                                    L, f.projector), lambda: charts.freeze(charts.ranking_bars(df, L, large=f.projector)))
 ev = widgets.chart(fig, f"rank_bars_{scope}_{by}_{f.stat}", png_name=f"ranking_{scope}_{s['as_of']}", on_select="rerun")
 pts = (getattr(getattr(ev, "selection", None), "points", None) or []) if ev is not None else []
 if pts:

@@ -21,6 +21,26 @@ BLUE, ORANGE, SKY, GREEN, GREY, DARK = "#0072B2", "#E69F00", "#56B4E9", "#009E73
 BAND_COLOURS = {"ahead": BLUE, "watch": "#b8b8b8", "behind": ORANGE, None: "#e0e0e0"}
 
 
+class FrozenFigure(go.Figure):
+    """A finished figure whose dict is taken once: served as is to every viewer of the same figures.
+
+    Streamlit's `st.plotly_chart` asks a figure for `to_dict()` (a deep copy) and encodes it on every
+    call; a figure shared across sessions (pages/_ui/store.shared) answers from the dict taken when it
+    was frozen. Read-only by contract: nothing may update it after `freeze`."""
+
+    def __init__(self, fig: go.Figure):
+        super().__init__()
+        self._frozen = fig.to_dict()
+
+    def to_dict(self) -> dict:  # noqa: D102 - plotly's, answered from the frozen copy
+        return self._frozen
+
+
+def freeze(fig: go.Figure) -> FrozenFigure:
+    """The figure, finished: its dict taken once (see FrozenFigure)."""
+    return fig if isinstance(fig, FrozenFigure) else FrozenFigure(fig)
+
+
 def band_label(band: str | None, lang: str) -> str:
     """A pace band's name as the rankings table and the bars say it ("band.none": no target)."""
     return t(f"band.{band}" if band in BAND_COLOURS and band else "band.none", lang)

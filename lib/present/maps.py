@@ -264,8 +264,20 @@ class CompactDeck(pdk.Deck):
     """A Deck whose JSON has no indentation: pydeck indents every coordinate on its own
     line, which makes Qinghai's map ≈ 0.7 MB instead of ≈ 0.15 MB on the wire."""
 
+    _frozen: str | None = None
+
     def to_json(self) -> str:
+        if self._frozen is not None:
+            return self._frozen
         return json.dumps(json.loads(super().to_json()), separators=(",", ":"), ensure_ascii=False)
+
+    def freeze(self) -> "CompactDeck":
+        """Take the JSON once (while the layers' data is alive: pydeck holds a DataFrame by weak
+        reference) and answer every later `to_json` with it: a deck shared by every viewer of the same
+        map (pages/_ui/store.shared) is encoded once, not per session. Read-only after this."""
+        encoded = self.to_json()  # before the attribute exists: pydeck encodes the instance's attributes
+        self._frozen = encoded
+        return self
 
 
 def _rounded(geom, digits: int = 4) -> dict:

@@ -117,6 +117,20 @@ def cached(fn, *args, **kwargs):
                    tuple(sorted(kwargs.items())))
 
 
+@st.cache_resource(show_spinner=False, max_entries=256)
+def _shared(url: str, version: int, name: str, key: tuple, _build):
+    return _build()
+
+
+def shared(name: str, key: tuple, build):
+    """`build()` made once per (store, data version, name, key) and the same object handed to every
+    session: the finished figures and map decks of the public screens (a frozen plotly figure, a deck
+    with its JSON taken), so a hundred viewers of one week's overview cost one figure, not a hundred.
+    `key` must name everything the object depends on besides the data (language, width, projector…);
+    what it returns is read-only."""
+    return _shared(store().url, data_version(), name, key, build)
+
+
 def summary(programme: int, region: str | None = None, as_of: str | None = None, by: str | None = None) -> dict:
     return cached(metrics.summary, programme, region=region, as_of=as_of, by=by)
 
