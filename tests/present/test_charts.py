@@ -90,3 +90,21 @@ def test_the_ranking_chart_names_and_colours_regions_as_the_map_does():
     colours = dict(zip(fig.data[0].y, fig.data[0].marker.color))
     for label, rate, expected in zip(["1. 县0", "2. 县1", "3. 县2", "4. 县3", "5. 县4"], df["rate"], df["expected"]):
         assert colours[label] == maps.COLOURS[maps.rate_class(rate, expected)]
+
+
+def test_a_frozen_figure_is_served_as_the_figure_it_froze():
+    """charts.freeze: what st.plotly_chart encodes from a frozen figure is the original's encoding, and the
+    frozen dict is taken once (to_dict returns the same object, no copy per viewer)."""
+    import plotly.io as pio
+    import plotly.tools
+
+    from lib.present import charts as c
+
+    df = pd.DataFrame({"adcode": ["630102", "630103"], "name": ["城东区", "城中区"], "rate": [0.5, 0.9],
+                       "expected": [0.8, 0.8], "rank": [2, 1], "band": ["behind", "ahead"]})
+    fig = c.ranking_bars(df, "zh")
+    frozen = c.freeze(fig)
+    assert c.freeze(frozen) is frozen
+    assert pio.to_json(frozen, validate=False) == pio.to_json(fig, validate=False)
+    assert plotly.tools.return_figure_from_figure_or_data(frozen, True) is frozen.to_dict()
+    assert frozen.to_json() == fig.to_json()

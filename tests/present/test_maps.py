@@ -202,3 +202,24 @@ def test_a_phone_sees_xining_and_haidong():
     # the desktop view shown on a phone cropped them (the issue's defect): the check can fail
     wide = maps.view_for(counties, 1000, 460)
     assert not all(_visible(wide, maps.PHONE_WIDTH, 460, *c) for c in corners)
+
+
+def test_a_frozen_deck_keeps_its_json_after_its_points_are_gone(demo_store):
+    """A deck shared by every viewer is encoded once; pydeck holds a layer's DataFrame by weak reference,
+    so the JSON is taken while the points are alive and outlives them."""
+    import gc
+
+    s = metrics.summary(demo_store, 1, "630200", by="county")
+    fc = maps.county_features(s["children"], "start_rate", "households", reference=s["expected_share"])
+    pts = maps.community_points(metrics.register_table(demo_store, 1, region="630200", viewer=Actor.system()))
+    n = len(pts)
+    deck = maps.deck(fc, pts)
+    before = deck.to_json()
+    frozen = maps.deck(fc, pts).freeze()
+    assert frozen.to_json() == before
+    del pts
+    gc.collect()
+    spec = json.loads(frozen.to_json())
+    points = next(layer for layer in spec["layers"] if layer["id"] == "communities")
+    assert len(points["data"]) == n > 0
+    assert "_frozen" not in before and "frozen" not in json.loads(before)
