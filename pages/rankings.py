@@ -41,8 +41,9 @@ with st.expander(t("rank.thresholds", L)):
 bands = rankings.Bands(ahead=ahead, behind=min(behind, ahead))
 
 try:
-    df = store.cached(rankings.ranking, f.programme, scope, f.as_of, metric=f.metric, stat=f.stat, by=by,
-                      bands=bands)
+    shown = store.cached(rankings.board, f.programme, scope, f.as_of, metric=f.metric, stat=f.stat, by=by,
+                         bands=bands)  # the ranking and the bulletin's lists in one pass
+    df, lists = shown["ranking"], shown["lists"]
     s = store.summary(f.programme, scope, f.as_of)
 except UserError as e:
     widgets.show_user_error(e)
@@ -115,8 +116,8 @@ export.insert(3, "band_label", [charts.pace_class_label(r, e, L) for r, e in zip
 widgets.download_table(export, f"ranking_{scope}_{level}_{f.stat}_{s['as_of']}", "rank_dl", L)
 
 # --- the lists the dispatch and the bulletin name --------------------------------------------------
-lists = store.cached(rankings.pace_lists, f.programme, scope, f.as_of, metric=f.metric, by=by, bands=bands)
-week_closed = f.as_of is None or store.cached(asof.is_closed, f.programme, date.fromisoformat(f.as_of))
+closed = store.cached(asof.closed_week, f.programme)  # once per data version, not once per week asked
+week_closed = f.as_of is None or (closed is not None and date.fromisoformat(f.as_of) <= closed)
 cols = st.columns(4)
 for col, key in zip(cols, ("ahead", "behind", "no_movement", "not_reported")):
     with col:

@@ -12,6 +12,8 @@ for the same week wins, a rolled-back upload does not count).
 
 from __future__ import annotations
 
+import weakref
+
 from dataclasses import dataclass
 from datetime import date
 from typing import Iterable
@@ -51,11 +53,27 @@ def get_programme(store: Store, programme_id: int | str) -> Programme:
     return prog
 
 
+# store -> {programme: (data version, targets)}; kept with the Store object (two in-memory stores share a URL)
+_TARGETS_MEMO: "weakref.WeakKeyDictionary[Store, dict[int, tuple[int, dict]]]" = weakref.WeakKeyDictionary()
+
+
 def explicit_targets(store: Store, programme_id: int) -> dict[tuple[str, str], float]:
+    """{(adcode, metric): value} of the targets set for the programme (a fresh dict: callers add to it).
+
+    Read once per data version and process: a national programme has ~10,000 target rows and one
+    rankings screen asks for them in eight summaries. The version is read before the rows, so a write
+    committed in between can only make the memo miss later, never serve old targets as new."""
+    memo = _TARGETS_MEMO.setdefault(store, {})
+    version = store.data_version()
+    hit = memo.get(int(programme_id))
+    if hit is not None and hit[0] == version:
+        return dict(hit[1])
     with store.session() as s:
         rows = s.execute(select(Target.region_adcode, Target.metric, Target.value)
                          .where(Target.programme_id == programme_id)).all()
-    return {(a, m): v for a, m, v in rows}
+    targets = {(a, m): v for a, m, v in rows}
+    memo[int(programme_id)] = (version, targets)
+    return dict(targets)
 
 
 def list_programmes(store: Store) -> list[dict]:

@@ -153,7 +153,7 @@ def ranking(store: Store, programme: int | str, region: str | None = None, as_of
 
 def pace_lists(store: Store, programme: int | str, region: str | None = None, as_of: str | date | None = None,
                metric: str = "households", by: str | None = None,
-               bands: Bands = DEFAULT_BANDS) -> dict[str, list[dict]]:
+               bands: Bands = DEFAULT_BANDS, ranked: pd.DataFrame | None = None) -> dict[str, list[dict]]:
     """The lists the dispatch and the bulletin name, by start rate against the pace.
 
     Returns {"ahead": [...], "behind": [...], "no_movement": [...], "not_reported": [...]};
@@ -162,9 +162,11 @@ def pace_lists(store: Store, programme: int | str, region: str | None = None, as
     (best first / worst first); ``no_movement``: neither starts nor completions
     changed over the last two reporting weeks while communities remain to be
     started (started < registered); ``not_reported``: registered communities
-    but none reported on the as-of date.
+    but none reported on the as-of date. `ranked`: the start-rate `ranking` of the same arguments, when
+    the caller has it already (three summaries not computed again).
     """
-    df = ranking(store, programme, region, as_of, metric=metric, stat="start_rate", by=by, bands=bands)
+    df = ranked if ranked is not None else ranking(store, programme, region, as_of, metric=metric,
+                                                   stat="start_rate", by=by, bands=bands)
     out: dict[str, list[dict]] = {"ahead": [], "behind": [], "no_movement": [], "not_reported": []}
     if df.empty:
         return out
@@ -185,3 +187,14 @@ def pace_lists(store: Store, programme: int | str, region: str | None = None, as
                  & (m["started"] < m["registered"]))
         out["no_movement"] = rows(m[still])
     return out
+
+
+def board(store: Store, programme: int | str, region: str | None = None, as_of: str | date | None = None,
+          metric: str = "households", stat: str = "start_rate", by: str | None = None,
+          bands: Bands = DEFAULT_BANDS) -> dict:
+    """What the rankings screen shows, computed together: {"ranking": `ranking(...)`, "lists":
+    `pace_lists(...)`}. The lists are by start rate; with `stat` the start rate they reuse the ranking."""
+    df = ranking(store, programme, region, as_of, metric=metric, stat=stat, by=by, bands=bands)
+    lists = pace_lists(store, programme, region, as_of, metric=metric, by=by, bands=bands,
+                       ranked=df if stat == "start_rate" else None)
+    return {"ranking": df, "lists": lists}

@@ -121,17 +121,21 @@ def children_rates(series: pd.DataFrame, stat: str, lang: str = "zh", title: str
     rows = -(-len(names) // cols)
     fig = make_subplots(rows=rows, cols=cols, subplot_titles=names, shared_xaxes=True, shared_yaxes=True,
                         vertical_spacing=0.12 if rows > 1 else 0.1, horizontal_spacing=0.03)
+    traces, at_rows, at_cols = [], [], []
+    groups = dict(tuple(series.groupby("short_name", sort=False)))
     for i, name in enumerate(names):
-        d = series[series["short_name"] == name]
+        d = groups[name]
         r, c = i // cols + 1, i % cols + 1
         x = pd.to_datetime(d["week"])
-        fig.add_trace(go.Scatter(x=x, y=d["expected_share"], mode="lines", line={"color": GREY, "dash": "dash", "width": 1.5},
+        traces.append(go.Scatter(x=x, y=d["expected_share"], mode="lines", line={"color": GREY, "dash": "dash", "width": 1.5},
                                  name=t("chart.pace", lang), showlegend=i == 0, legendgroup="pace",
-                                 hovertemplate="%{y:.1%}<extra></extra>"), row=r, col=c)
-        fig.add_trace(go.Scatter(x=x, y=d[stat], mode="lines", line={"color": BLUE if stat == "start_rate" else ORANGE, "width": 2.5},
+                                 hovertemplate="%{y:.1%}<extra></extra>"))
+        traces.append(go.Scatter(x=x, y=d[stat], mode="lines", line={"color": BLUE if stat == "start_rate" else ORANGE, "width": 2.5},
                                  name=t(f"chart.rate.{stat}", lang),
-                                 showlegend=i == 0, legendgroup="rate", hovertemplate=name + " %{y:.1%}<extra></extra>"),
-                      row=r, col=c)
+                                 showlegend=i == 0, legendgroup="rate", hovertemplate=name + " %{y:.1%}<extra></extra>"))
+        at_rows += [r, r]
+        at_cols += [c, c]
+    fig.add_traces(traces, rows=at_rows, cols=at_cols)  # one call: add_trace per cell re-validates the figure
     fig.update_yaxes(tickformat=".0%", range=[0, 1.05], nticks=3)
     fig.update_xaxes(tickformat=t("chart.month_ticks", lang), nticks=4)
     fig = _layout(fig, title, height=max(260, 190 * rows + 60), large=large)
