@@ -112,3 +112,29 @@ def test_pilots_are_counted_from_the_register_flag_against_the_programmes_target
                                      "start_rate": 0.1, "completion_rate": 0.025}
     kids = {c["adcode"]: c["totals"]["pilots"] for c in s["children"]}
     assert (kids["510100"]["registered"], kids["510700"]["registered"]) == (4, 1)  # 成都, 绵阳
+
+
+def test_targets_read_once_per_data_version_follow_every_write(fresh_demo_store, tmp_path):
+    """explicit_targets is kept per store and data version: a changed target shows in the next summary, a
+    summary's own additions never leak into the next one, and another store is never answered from it."""
+    from sqlalchemy import update
+
+    from lib.store.models import Target
+
+    store = fresh_demo_store
+    s = metrics.summary(store, 1, by="county")
+    county = s["children"][0]["adcode"]
+    before = s["children"][0]["totals"]["households"]["target"]
+    first = metrics.explicit_targets(store, 1)
+    first[("999999", "households")] = 1.0  # a caller adding to its copy (summary does, for reported plans)
+    assert ("999999", "households") not in metrics.explicit_targets(store, 1)
+
+    with store.write() as w:
+        w.execute(update(Target).where(Target.programme_id == 1, Target.region_adcode == county,
+                                       Target.metric == "households").values(value=before + 7))
+    after = metrics.summary(store, 1, by="county")
+    assert next(c for c in after["children"] if c["adcode"] == county)["totals"]["households"]["target"] == before + 7
+
+    other = open_store(f"sqlite:///{tmp_path}/other.db", read_only=False)  # another store: nothing from this memo
+    other.migrate()
+    assert metrics.explicit_targets(other, 1) == {}

@@ -52,3 +52,16 @@ def test_pace_lists_for_the_bulletin(demo_store):
         assert (c["adcode"] in names["no_movement"]) == still, c["name"]
     behind = [r["rate"] for r in lists["behind"]]
     assert behind == sorted(behind)
+
+
+def test_board_is_the_ranking_and_the_lists_computed_apart(demo_store):
+    """rankings.board (what the rankings screen caches) reuses the ranking for the lists; it must say exactly
+    what ranking() and pace_lists() say on their own, for both rates."""
+    import pandas.testing as pdt
+
+    for stat in ("start_rate", "completion_rate"):
+        b = rankings.board(demo_store, 1, "630000", "2021-10-29", stat=stat, by="county")
+        pdt.assert_frame_equal(b["ranking"], rankings.ranking(demo_store, 1, "630000", "2021-10-29", stat=stat,
+                                                              by="county"))
+        assert b["lists"] == rankings.pace_lists(demo_store, 1, "630000", "2021-10-29", by="county")
+    assert b["lists"]["behind"] or b["lists"]["ahead"]
