@@ -147,6 +147,7 @@ def _page(lang: str, title: str, body: str, current: str, day: date, days: list[
 
 
 def _figure(fig: go.Figure, div_id: str) -> str:
+    fig = charts.thaw(fig)
     fig.update_layout(width=None, autosize=True)  # as wide as the page: a phone gets no sideways scroll
     return fig.to_html(full_html=False, include_plotlyjs=False, div_id=div_id,
                        config={"displayModeBar": False, "responsive": True})

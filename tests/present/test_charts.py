@@ -108,3 +108,72 @@ def test_a_frozen_figure_is_served_as_the_figure_it_froze():
     assert pio.to_json(frozen, validate=False) == pio.to_json(fig, validate=False)
     assert plotly.tools.return_figure_from_figure_or_data(frozen, True) is frozen.to_dict()
     assert frozen.to_json() == fig.to_json()
+
+
+def _plain(obj):
+    """A figure's JSON with plotly's typed arrays ({"dtype", "bdata"}) decoded and NaN as None."""
+    import base64
+    import math
+
+    import numpy as np
+
+    if isinstance(obj, dict):
+        if set(obj) >= {"dtype", "bdata"}:
+            return _plain(np.frombuffer(base64.b64decode(obj["bdata"]), dtype=obj["dtype"]).tolist())
+        return {k: _plain(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_plain(v) for v in obj]
+    if isinstance(obj, float) and math.isnan(obj):
+        return None
+    return obj
+
+
+@pytest.mark.parametrize("n,lang,large,stat", [(21, "zh", False, "start_rate"), (3, "en", True, "completion_rate"),
+                                               (8, "zh", True, "start_rate"), (1, "en", False, "start_rate")])
+def test_small_multiples_are_what_plotly_builds(n, lang, large, stat):
+    """children_rates writes plotly's dict directly (fast); it must be the figure plotly's own objects build:
+    make_subplots with the same grid, one pace and one rate trace per region, the same axes and fonts."""
+    import json
+
+    import numpy as np
+    import plotly.graph_objects as go
+    import plotly.io as pio
+    from plotly.subplots import make_subplots
+
+    from lib.present.i18n import t
+
+    weeks = pd.date_range("2021-03-05", periods=30, freq="7D").date
+    series = pd.DataFrame([{"short_name": f"地区{i}", "week": w, "expected_share": j / 30,
+                            stat: (np.nan if (i, j) == (0, 3) else j / (31 + i))}
+                           for i in range(n) for j, w in enumerate(weeks)])
+    got = charts.children_rates(series, stat, lang, title="各市州开工率", large=large)
+
+    names = [f"地区{i}" for i in range(n)]  # the reference: plotly's objects, as the chart was first written
+    cols = 4 if n > 3 else n
+    rows = -(-n // cols)
+    ref = make_subplots(rows=rows, cols=cols, subplot_titles=names, shared_xaxes=True, shared_yaxes=True,
+                        vertical_spacing=0.12 if rows > 1 else 0.1, horizontal_spacing=0.03)
+    for i, name in enumerate(names):
+        d = series[series["short_name"] == name]
+        x = pd.to_datetime(d["week"])
+        ref.add_trace(go.Scatter(x=x, y=d["expected_share"], mode="lines", line={"color": charts.GREY, "dash": "dash",
+                                 "width": 1.5}, name=t("chart.pace", lang), showlegend=i == 0, legendgroup="pace",
+                                 hovertemplate="%{y:.1%}<extra></extra>"), row=i // cols + 1, col=i % cols + 1)
+        ref.add_trace(go.Scatter(x=x, y=d[stat], mode="lines", line={"color": charts.BLUE if stat == "start_rate"
+                                 else charts.ORANGE, "width": 2.5}, name=t(f"chart.rate.{stat}", lang),
+                                 showlegend=i == 0, legendgroup="rate", hovertemplate=name + " %{y:.1%}<extra></extra>"),
+                      row=i // cols + 1, col=i % cols + 1)
+    ref.update_yaxes(tickformat=".0%", range=[0, 1.05], nticks=3)
+    ref.update_xaxes(tickformat=t("chart.month_ticks", lang), nticks=4)
+    ref = charts._layout(ref, "各市州开工率", height=max(260, 190 * rows + 60), large=large)
+    ref.update_annotations(font={"size": 15 if large else 13})
+
+    mine, theirs = (_plain(json.loads(pio.to_json(f, validate=False))) for f in (got, ref))
+    assert mine["layout"] == theirs["layout"]
+    assert len(mine["data"]) == len(theirs["data"]) == 2 * n
+    for a, b in zip(mine["data"], theirs["data"]):
+        b.setdefault("xaxis", "x"), b.setdefault("yaxis", "y")  # plotly leaves the first cell's axes implicit
+        assert a == b
+    go.Figure(got.to_dict())  # and plotly accepts it as a valid figure
+    assert charts.children_rates(series, stat, lang, title="各市州开工率", large=large).to_dict()["layout"] == \
+        got.to_dict()["layout"], "the cached grid must not carry one call's titles into the next"
