@@ -234,6 +234,10 @@ def load(store: Store, communities: int, weeks: int, seed: int = 1, *, build_rol
         if dialect == "postgresql":
             conn.exec_driver_sql("ALTER TABLE progress_report DISABLE TRIGGER ALL")
             conn.exec_driver_sql("ALTER TABLE project DISABLE TRIGGER trg_rollup_project")
+            # the search index's row triggers (two PL/pgSQL calls per bigram: 12 M at 300,000 communities,
+            # over half an hour) are off for the load; the index is then filled in one statement below
+            conn.exec_driver_sql("ALTER TABLE project DISABLE TRIGGER trg_search_project")
+            conn.exec_driver_sql("ALTER TABLE project DISABLE TRIGGER trg_since_project")
         proj_cols = list(reg.columns)
         recs = reg.assign(registered_on=reg["registered_on"].astype(str),
                           pilot=reg["pilot"].astype(int) if dialect == "sqlite" else reg["pilot"])
@@ -261,6 +265,11 @@ def load(store: Store, communities: int, weeks: int, seed: int = 1, *, build_rol
         if dialect == "postgresql":
             conn.exec_driver_sql("ALTER TABLE progress_report ENABLE TRIGGER ALL")
             conn.exec_driver_sql("ALTER TABLE project ENABLE TRIGGER trg_rollup_project")
+            conn.exec_driver_sql("ALTER TABLE project ENABLE TRIGGER trg_search_project")
+            conn.exec_driver_sql("ALTER TABLE project ENABLE TRIGGER trg_since_project")
+            conn.exec_driver_sql("ALTER TABLE search_gram DISABLE TRIGGER trg_search_gram_once")
+            conn.exec_driver_sql(_search_backfill_pg(prog.id))  # the migration's own statement, this programme
+            conn.exec_driver_sql("ALTER TABLE search_gram ENABLE TRIGGER trg_search_gram_once")
         # Targets: the register's households and communities, per province and for the country.
         by_prov = reg.assign(prov=reg["county_adcode"].map(lambda c: regions.get(c).province)).groupby("prov")
         targets = [(regions.COUNTRY, "communities", float(len(reg))),
@@ -329,3 +338,16 @@ def ensure_county_targets(store: Store, programme_id: int) -> int:
                  updated_by="synth") for c, n, hh in rows for m, v in (("communities", n), ("households", hh))
             if c not in provinces])
     return 2 * len(rows)
+
+
+def _search_backfill_pg(programme_id: int) -> str:
+    """Migration 0007's backfill of the search index (the statement that indexes an existing register),
+    restricted to one programme's communities: what the row triggers would have written."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "store" / "migrations" / "versions" / "0007_search_index.py"
+    spec = importlib.util.spec_from_file_location("_migration_0007", path)
+    mig = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mig)
+    return mig._backfill_pg().replace(" IS NOT NULL", f" IS NOT NULL AND programme_id = {int(programme_id)}")
