@@ -104,15 +104,20 @@ def page(s: Session, programme_id: int, query: str, limit: int = 20) -> tuple[in
 # statement joins the postings to the register by primary key (the register is not the way in; see
 # _confirmed) and is read as plain tuples from the driver: for a query a fifth of a national register holds
 # (小区: 60,000 rows) ORM rows cost twice the query itself.
-_ONE_GRAM = ("SELECT p.id, p.code FROM search_gram g JOIN project p ON p.id = g.project_id "
-             "WHERE g.gram = {0} AND p.programme_id + 0 = {0}")
+# PostgreSQL gets the postings as one array (an index-only scan) probed into the register's primary key: as
+# a join its planner, misled by the gram's estimate, walked the register (0.66 s instead of 0.08 s).
+_ONE_GRAM = {
+    "sqlite": "SELECT p.id, p.code FROM search_gram g JOIN project p ON p.id = g.project_id "
+              "WHERE g.gram = ? AND p.programme_id + 0 = ?",
+    "postgresql": "SELECT id, code FROM project WHERE id = ANY(ARRAY(SELECT project_id FROM search_gram "
+                  "WHERE gram = %s)) AND programme_id + 0 = %s",
+}
 
 
 def _one_gram(s: Session, programme_id: int, gram: str) -> list[tuple[int, str]]:
-    mark = "?" if s.get_bind().dialect.paramstyle == "qmark" else "%s"
     cur = s.connection().connection.cursor()
     try:
-        cur.execute(_ONE_GRAM.format(mark), (gram, programme_id))
+        cur.execute(_ONE_GRAM[s.get_bind().dialect.name], (gram, programme_id))
         rows = [(int(i), c) for i, c in cur.fetchall()]
     finally:
         cur.close()
