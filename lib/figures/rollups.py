@@ -269,7 +269,7 @@ def _sums_of(s: Session, programme_id: int, week: date, ids: list[int]) -> pd.Da
                 for i, chunk in enumerate(_ids_in_chunks(ids, 50_000))]
     else:
         some = [Project.id.in_(chunk) for chunk in _ids_in_chunks(ids)]
-    parts = [_frame(s.execute(county_figures_query(programme_id, week).where(cond)).mappings().all())
+    parts = [_frame(s.execute(county_figures_query(programme_id, week, few=True).where(cond)).mappings().all())
              for cond in some]
     parts = [p for p in parts if not p.empty]
     if not parts:
