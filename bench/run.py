@@ -39,6 +39,7 @@ from lib.figures import rankings
 from lib.figures import rollups
 from lib.figures import search as community_search
 from lib.samples import synth
+from lib.store import bulk
 from lib.store.models import ProgressReport, Project, Target
 from lib.store.engine import forget_stores, open_store
 
@@ -357,7 +358,7 @@ def time_ingest(store, pid, weeks, rows: int = 10_000) -> dict:
             for p, _, inv in picked]
     t = time.perf_counter()
     with store.write() as s:
-        s.execute(ProgressReport.__table__.insert(), recs)
+        bulk.insert_rows(s, ProgressReport.__table__, recs)  # as lib.uploads.ingest writes them
         how = rollups.refresh(s, pid, counties, new_week)
     t_ingest = time.perf_counter() - t
     with store.session() as s:  # not timed: the new week's rollup equals the raw as-of query (rollups --check's test)
@@ -381,8 +382,9 @@ def time_ingest(store, pid, weeks, rows: int = 10_000) -> dict:
             "seconds_rollback": round(t_rollback, 3), "rollup_clean_after": ok,
             "refresh": how.get("method", "touched counties recomputed"), "new_week_equals_raw": same,
             "refresh_rollback": how_back.get("method", "touched counties recomputed"),
-            "method": "bulk insert of 10,000 reports + rollups.refresh in one store.write() "
-                      "(lib.ingest.commit not used: it parses a spreadsheet first)"}
+            "method": "10,000 reports written by lib.store.bulk.insert_rows (COPY on PostgreSQL), as "
+                      "lib.uploads.ingest writes an upload's reports, + rollups.refresh, in one store.write() "
+                      "(ingest.commit itself not used: it parses a spreadsheet first)"}
 
 
 # --- stores -----------------------------------------------------------------------------------

@@ -74,12 +74,8 @@ def region_filter(column, region: str | None):
                                                       Region.prefecture_adcode == region)))
 
 
-def county_figures_query(programme_id: int, as_of: date, region: str | None = None, *, few: bool = False):
-    """The raw-history form of county_figures: one correlated latest-report probe per community.
-
-    few: the caller restricts it to a few communities by id (rollups' newest week by difference); the
-    programme's condition is then written so no planner takes it as the way in (SQLite walked the
-    programme's 300,000 communities through its index instead of probing the 10,000 ids: 3 s, not 1)."""
+def county_figures_query(programme_id: int, as_of: date, region: str | None = None):
+    """The raw-history form of county_figures: one correlated latest-report probe per community."""
     r = ProgressReport
     started = r.stage >= vocabulary.STARTED
     completed = r.stage >= vocabulary.FINISHED
@@ -111,10 +107,78 @@ def county_figures_query(programme_id: int, as_of: date, region: str | None = No
                 when(r.report_date == as_of, 1).label("reported"))
          .select_from(Project)
          .outerjoin(r, r.id == latest_report_id(as_of))
-         .where((Project.programme_id + 0 if few else Project.programme_id) == programme_id,
+         .where(Project.programme_id == programme_id,
                 Project.registered_on <= as_of)
          .group_by(Project.county_adcode))
     return q.where(region_filter(Project.county_adcode, region))
+
+
+# The same rule over rows already read, for a few communities: rollups' newest week by difference reads
+# each changed community once (register fields and its report as of the week before) and takes its report
+# as of the new week from the reports it has just read, instead of running county_figures_query twice.
+COMMUNITY_FIELDS = ("id", "county_adcode", "registered_on", "n", "households", "buildings", "area", "investment",
+                    "lifts_planned")
+REPORT_FIELDS = ("report_date", "stage", "invested_wan", "paid_wan", "lifts_added")
+
+
+def community_rows_query(programme_id: int, as_of: date, dialect: str = "sqlite"):
+    """Per community (restrict it by id): COMMUNITY_FIELDS, then its latest active report on or before
+    `as_of` (REPORT_FIELDS, NULL when none), whatever its registration date.
+
+    The programme's condition is `programme_id + 0` so no planner takes it as the way in (SQLite walked
+    the programme's 300,000 communities through its index instead of probing the 10,000 ids).
+    PostgreSQL reads the report in the same probe (LATERAL); SQLite, which has no LATERAL, finds the
+    report's id by the probe, then the report by its key."""
+    r = ProgressReport
+    if dialect == "postgresql":
+        r = (select(r.report_date, r.stage, r.invested_wan, r.paid_wan, r.lifts_added)
+             .where(r.project_id == Project.id, r.report_date <= as_of, r.active.is_(True))
+             .order_by(r.report_date.desc(), r.id.desc()).limit(1).lateral("latest"))
+        on = true()
+    else:
+        on = r.id == latest_report_id(as_of)
+    return (select(Project.id, Project.county_adcode, Project.registered_on, communities_of(Project).label("n"),
+                   Project.households, func.coalesce(Project.buildings, 0).label("buildings"),
+                   func.coalesce(Project.floor_area_wan_m2, 0.0).label("area"),
+                   func.coalesce(Project.planned_investment_wan, 0.0).label("investment"),
+                   func.coalesce(Project.lifts_planned, 0).label("lifts_planned"),
+                   *[r.c[f] if dialect == "postgresql" else getattr(r, f) for f in REPORT_FIELDS])
+            .select_from(Project)
+            .outerjoin(r, on)
+            .where((Project.programme_id + 0) == programme_id))
+
+
+def community_sums(communities, reports, as_of: date):
+    """county_figures_query's sums per county over some communities, from rows already read.
+
+    communities: a DataFrame of COMMUNITY_FIELDS indexed by id; reports: a DataFrame of REPORT_FIELDS
+    indexed by community id, each community's latest active report on or before `as_of` (absent: none).
+    Returns a DataFrame indexed by county (adcode) with SUM_COLUMNS, as floats."""
+    import numpy as np
+    import pandas as pd
+
+    c = communities
+    rep = reports.reindex(c.index)
+    here = (pd.to_datetime(c["registered_on"]) <= pd.Timestamp(as_of)).to_numpy()
+    stage = rep["stage"].to_numpy(dtype="float64")
+    started = here & (np.nan_to_num(stage, nan=-1) >= vocabulary.STARTED)
+    completed = here & (np.nan_to_num(stage, nan=-1) >= vocabulary.FINISHED)
+    num = {k: c[k].to_numpy(dtype="float64") for k in ("n", "households", "buildings", "area", "investment",
+                                                        "lifts_planned")}
+    num["households"] = np.nan_to_num(num["households"])
+    got = {"reg_communities": num["n"] * here, "reg_households": num["households"] * here,
+           "reg_buildings": num["buildings"] * here, "reg_floor_area_wan_m2": num["area"] * here,
+           "reg_investment_wan": num["investment"] * here, "reg_lifts": num["lifts_planned"] * here}
+    for name, flag in (("started", started), ("completed", completed)):
+        got[f"{name}_communities"] = num["n"] * flag
+        got[f"{name}_households"] = num["households"] * flag
+        got[f"{name}_buildings"] = num["buildings"] * flag
+        got[f"{name}_floor_area_wan_m2"] = num["area"] * flag
+    for k in ("invested_wan", "paid_wan", "lifts_added"):
+        got[k] = np.nan_to_num(rep[k].to_numpy(dtype="float64")) * here
+    got["reported"] = (here & (pd.to_datetime(rep["report_date"]) == pd.Timestamp(as_of)).to_numpy()).astype("float64")
+    out = pd.DataFrame(got, index=c.index)[list(SUM_COLUMNS)]
+    return out.groupby(c["county_adcode"].to_numpy()).sum()
 
 
 def report_dates_query(programme_id: int):

@@ -65,8 +65,10 @@ from sqlalchemy.orm import Session
 
 from lib.domain import clock
 from lib.domain import vocabulary
-from lib.figures.asof import (communities_of, FLOAT_SUMS, INT_SUMS, SUM_COLUMNS, county_figures_query, region_filter,
+from lib.figures.asof import (COMMUNITY_FIELDS, communities_of, community_rows_query, community_sums, FLOAT_SUMS,
+                              INT_SUMS, REPORT_FIELDS, SUM_COLUMNS, county_figures_query, region_filter,
                               report_dates_query)
+from lib.store import bulk
 from lib.store.models import CountyRollup, ProgressReport, Project, Region, RollupState
 from lib.store.models_search import RollupSince
 
@@ -262,22 +264,34 @@ def _ids_in_chunks(ids: list[int], size: int = 5_000):
         yield ids[i:i + size]
 
 
-def _sums_of(s: Session, programme_id: int, week: date, ids: list[int]) -> pd.DataFrame:
-    """county_figures_query at `week` over some communities only, per county."""
-    if s.get_bind().dialect.name == "postgresql":  # one array parameter, not thousands of literals
+def _moved_sums(s: Session, programme_id: int, prev: date, week: date, ids: list[int],
+                since: list) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The changed communities' sums per county at `week` and at `prev` (county_figures_query's rule).
+
+    Each community is read once, with its report as of `prev` (one index probe); its report as of
+    `week` is its latest among the reports since `prev` (`since`, just read), else that same report.
+    Reading them through county_figures_query twice cost twice the probes and the register reads."""
+    dialect = s.get_bind().dialect.name
+    if dialect == "postgresql":  # one array parameter, not thousands of literals
         some = [Project.id == any_(bindparam(f"ids_{i}", chunk, type_=ARRAY(Integer)))
                 for i, chunk in enumerate(_ids_in_chunks(ids, 50_000))]
     else:
         some = [Project.id.in_(chunk) for chunk in _ids_in_chunks(ids)]
-    parts = [_frame(s.execute(county_figures_query(programme_id, week, few=True).where(cond)).mappings().all())
-             for cond in some]
-    parts = [p for p in parts if not p.empty]
-    if not parts:
-        return pd.DataFrame(columns=list(SUM_COLUMNS), dtype="float64")
-    out = parts[0]
-    for p in parts[1:]:
-        out = out.add(p, fill_value=0)
-    return out.astype("float64")
+    cols = list(COMMUNITY_FIELDS) + list(REPORT_FIELDS)
+    conn = s.connection()  # Core rows as plain tuples: the ORM's row loading cost more than the query
+    read = [tuple(row) for cond in some
+            for row in conn.execute(community_rows_query(programme_id, prev, dialect).where(cond)).all()]
+    frame = pd.DataFrame.from_records(read, columns=cols).set_index("id")
+    then = frame[list(REPORT_FIELDS)].dropna(subset=["report_date"])
+    # newest (date, id) since `prev` up to `week` per community; ids: project_id, report_date, county, id, ...
+    later = {}
+    for row in sorted((r for r in since if r[1] <= week), key=lambda r: (r[1], r[3])):
+        later[row[0]] = (row[1], row[4], row[5], row[6], row[7])
+    now = then.drop(index=[i for i in later if i in then.index])
+    if later:
+        now = pd.concat([now, pd.DataFrame.from_dict(later, orient="index", columns=list(REPORT_FIELDS))])
+    communities = frame[list(COMMUNITY_FIELDS[1:])]
+    return community_sums(communities, now, week), community_sums(communities, then, prev)
 
 
 def _newest_by_difference(s: Session, programme_id: int, from_date: date) -> dict | None:
@@ -290,17 +304,26 @@ def _newest_by_difference(s: Session, programme_id: int, from_date: date) -> dic
     latest report at both dates and reported nothing at W. So the cost is that of those
     communities, not of the touched counties' whole history. None when this does not apply (an
     older week changed, or no week before): the caller recomputes the touched counties.
+
+    At 300,000 communities a 10,000-report week costs one read of the reports since the week before
+    (which weeks they make, who moved, who reported: once, not three times), one probe per changed
+    community for its report as of the week before (its report as of the new week is among those just
+    read), and a bulk write of the week's ~3,000 county rows.
     """
     r, rep = CountyRollup, ProgressReport
     have = weeks(s, programme_id)
+    prev = max((d for d in have if d < from_date), default=None)
+    if prev is None or len([d for d in have if d >= from_date]) > 1:
+        return None
+    # The reports since the week before, read once: which weeks they make, who moved, who reported.
     # `+ 0`: the programme's register is not the way in (SQLite chose it, then probed 300,000
     # communities' reports); the new week's few reports are, through ix_report_date_project.
-    in_programme = (Project.programme_id + 0) == programme_id
-    prev = max((d for d in have if d < from_date), default=None)
-    if prev is None:
-        return None
-    raw = list(s.scalars(select(rep.report_date).distinct().join(Project, Project.id == rep.project_id)
-                         .where(rep.report_date >= from_date, rep.active.is_(True), in_programme)).all())
+    since = s.connection().execute(
+        select(rep.project_id, rep.report_date, Project.county_adcode, rep.id, rep.stage, rep.invested_wan,
+               rep.paid_wan, rep.lifts_added)
+        .join(Project, Project.id == rep.project_id)
+        .where(rep.report_date > prev, rep.active.is_(True), (Project.programme_id + 0) == programme_id)).all()
+    raw = sorted({row[1] for row in since if row[1] >= from_date})
     later = sorted(set(raw) | {d for d in have if d >= from_date})
     if len(later) > 1:
         return None
@@ -313,17 +336,15 @@ def _newest_by_difference(s: Session, programme_id: int, from_date: date) -> dic
         return base
     week = raw[0]
     s.execute(delete(r).where(r.programme_id == programme_id, r.report_date == week))
-    moved = set(s.scalars(select(rep.project_id).distinct().join(Project, Project.id == rep.project_id)
-                          .where(rep.report_date > prev, rep.report_date <= week, rep.active.is_(True),
-                                 in_programme)).all())
-    moved |= set(s.scalars(select(Project.id).where(Project.programme_id == programme_id,
-                                                    Project.registered_on > prev,
-                                                    Project.registered_on <= week)).all())
+    moved = {row[0] for row in since if row[1] <= week}
+    moved |= set(s.connection().scalars(select(Project.id).where(Project.programme_id == programme_id,
+                                                             Project.registered_on > prev,
+                                                             Project.registered_on <= week)).all())
+    counts: dict[str, int] = {}
+    for row in since:
+        if row[1] == week:
+            counts[row[2]] = counts.get(row[2], 0) + 1
     ids = sorted(moved)
-    counts = dict(s.execute(select(Project.county_adcode, func.count()).select_from(rep)
-                            .join(Project, Project.id == rep.project_id)
-                            .where(rep.report_date == week, rep.active.is_(True), in_programme)
-                            .group_by(Project.county_adcode)).all())
     total = s.scalar(select(func.count()).select_from(Project).where(Project.programme_id == programme_id)) or 0
     if 2 * len(ids) > total:  # most communities reported: the week itself is cheaper than two differences
         figs = {f["adcode"]: f for f in _compute(s, programme_id, week, None)}
@@ -331,10 +352,10 @@ def _newest_by_difference(s: Session, programme_id: int, from_date: date) -> dic
         base["method"] = "newest week recomputed"
     else:
         cols = list(SUM_COLUMNS)
-        then = _frame(s.execute(select(r.county_adcode.label("adcode"), *[getattr(r, c) for c in cols])
+        then = _frame(s.connection().execute(select(r.county_adcode.label("adcode"), *[getattr(r, c) for c in cols])
                                 .where(r.programme_id == programme_id, r.report_date == prev)).all())
         then = then.astype("float64") if not then.empty else pd.DataFrame(columns=cols, dtype="float64")
-        now_s, prev_s = _sums_of(s, programme_id, week, ids), _sums_of(s, programme_id, prev, ids)
+        now_s, prev_s = _moved_sums(s, programme_id, prev, week, ids, since)
         out = then.add(now_s, fill_value=0).sub(prev_s, fill_value=0)
         out["reported"] = now_s["reported"].reindex(out.index).fillna(0) if not now_s.empty else 0.0
         rows = []
@@ -347,8 +368,7 @@ def _newest_by_difference(s: Session, programme_id: int, from_date: date) -> dic
                 continue
             rows.append(_row(programme_id, week, c, counts.get(c, 0), figs))
         base["communities_changed"] = len(ids)
-    if rows:
-        s.execute(insert(r), rows)
+    bulk.insert_rows(s, r.__table__, rows)
     base["rows_written"] = len(rows)
     base["weeks_added"] = int(week not in have)
     return base

@@ -109,7 +109,8 @@ class Project(Base):
 
     __tablename__ = "project"
     __table_args__ = (UniqueConstraint("programme_id", "code"),
-                      Index("ix_project_programme_county", "programme_id", "county_adcode"))
+                      Index("ix_project_programme_county", "programme_id", "county_adcode"),
+                      Index("ix_project_programme_registered", "programme_id", "registered_on"))
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     programme_id: Mapped[int] = mapped_column(ForeignKey("programme.id", ondelete="CASCADE"))
     code: Mapped[str] = mapped_column(String(64))

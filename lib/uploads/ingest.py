@@ -43,6 +43,7 @@ from lib.domain import regions
 from lib.domain.errors import NotFound, UserError
 from lib.figures import rollups
 from lib.figures.metrics import get_programme, parse_date
+from lib.store import bulk
 from lib.store.engine import Abort, Store, audit, lock_scope
 from lib.store.models import Programme, ProgressReport, Project, ProjectRevision, StoreMeta, Upload, UploadBlob, utcnow
 from lib.uploads.checks import CHANGE_ORDER, HIDDEN, REGISTER_UPDATABLE, Preview, issue_dict, validate
@@ -155,7 +156,7 @@ def commit(store: Store, data: bytes, filename: str, programme: int | str, *, ac
         if pv.kind == "progress":
             for rep in pv._reports:  # a submission's rows count from its last approval on
                 rep.update(upload_id=up.id, reported_by=act.username, active=not levels)
-            s.execute(ProgressReport.__table__.insert(), pv._reports)
+            bulk.insert_rows(s, ProgressReport.__table__, pv._reports)  # COPY on PostgreSQL
         else:
             _apply_register(s, prog, pv._register, up.id, act.username)
         if levels:

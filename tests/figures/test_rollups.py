@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from lib.figures import metrics, rollups
 from lib.store.models import ProgressReport, Project, RollupState
@@ -212,3 +212,43 @@ def test_older_week_and_register_changes_take_the_full_path(fresh_demo_store):
         assert "method" not in out and out["from"] <= p.registered_on
     assert _equals_rebuild(store)
     assert_same(store, QINGHAI, [date(2021, 6, 4), new], [None, "630100"])
+
+
+def test_community_sums_equal_the_raw_query_over_the_same_communities(fresh_demo_store):
+    """The per-community form the refresh by difference uses (asof.community_sums over the rows of
+    asof.community_rows_query) gives county_figures_query's sums over the same communities, at a week,
+    between weeks, before any report, and with register rows whose optional figures are empty."""
+    import pandas as pd
+
+    from lib.figures.asof import (COMMUNITY_FIELDS, REPORT_FIELDS, SUM_COLUMNS, community_rows_query,
+                                  community_sums, county_figures_query)
+
+    store = fresh_demo_store
+    weeks = metrics.report_dates(store, QINGHAI)
+    with store.write() as s:  # empty optional figures, a multi-community row, one reporting before its registration
+        some = s.scalars(select(Project).where(Project.programme_id == QINGHAI).order_by(Project.id)).all()
+        some[0].buildings, some[0].floor_area_wan_m2 = None, None
+        some[1].communities = 3
+        some[2].planned_investment_wan, some[2].lifts_planned = None, None
+        early = s.scalar(select(func.count()).where(ProgressReport.project_id == some[3].id,
+                                                    ProgressReport.report_date <= weeks[-1] - timedelta(days=3)))
+        assert early  # its reports before the new registration date must not count then
+        some[3].registered_on = weeks[-1] - timedelta(days=3)
+        ids = [p.id for p in some[::7]] + [p.id for p in some[:4]]
+        dialect = s.get_bind().dialect.name
+    for day in (weeks[0] - timedelta(days=30), weeks[0], weeks[len(weeks) // 2] + timedelta(days=2), weeks[-2],
+                weeks[-1]):
+        with store.session() as s:
+            raw = rollups._frame(s.execute(county_figures_query(QINGHAI, day).where(Project.id.in_(ids)))
+                                 .mappings().all()).astype("float64")
+            rows = s.execute(community_rows_query(QINGHAI, day, dialect).where(Project.id.in_(ids))).all()
+        frame = pd.DataFrame([tuple(r) for r in rows], columns=[*COMMUNITY_FIELDS, *REPORT_FIELDS]).set_index("id")
+        got = community_sums(frame[list(COMMUNITY_FIELDS[1:])],
+                             frame[list(REPORT_FIELDS)].dropna(subset=["report_date"]), day)
+        got = got[(got["reg_communities"] > 0)]  # the raw query has no row for a county with nobody registered
+        assert len(raw) > 0 or day < weeks[0]
+        assert sorted(got.index) == sorted(raw.index), day
+        if raw.empty:
+            continue
+        pd.testing.assert_frame_equal(got.loc[raw.index, list(SUM_COLUMNS)], raw[list(SUM_COLUMNS)],
+                                      check_names=False, rtol=1e-9)
