@@ -283,10 +283,10 @@ def _moved_sums(s: Session, programme_id: int, prev: date, week: date, ids: list
             for row in conn.execute(community_rows_query(programme_id, prev, dialect).where(cond)).all()]
     frame = pd.DataFrame.from_records(read, columns=cols).set_index("id")
     then = frame[list(REPORT_FIELDS)].dropna(subset=["report_date"])
-    # newest (date, id) since `prev` up to `week` per community; ids: project_id, report_date, county, id, ...
+    # each community's newest (date, id) report since `prev`, up to `week`
     later = {}
-    for row in sorted((r for r in since if r[1] <= week), key=lambda r: (r[1], r[3])):
-        later[row[0]] = (row[1], row[4], row[5], row[6], row[7])
+    for row in sorted((r for r in since if r.report_date <= week), key=lambda r: (r.report_date, r.id)):
+        later[row.project_id] = tuple(getattr(row, f) for f in REPORT_FIELDS)
     now = then.drop(index=[i for i in later if i in then.index])
     if later:
         now = pd.concat([now, pd.DataFrame.from_dict(later, orient="index", columns=list(REPORT_FIELDS))])
@@ -323,7 +323,7 @@ def _newest_by_difference(s: Session, programme_id: int, from_date: date) -> dic
                rep.paid_wan, rep.lifts_added)
         .join(Project, Project.id == rep.project_id)
         .where(rep.report_date > prev, rep.active.is_(True), (Project.programme_id + 0) == programme_id)).all()
-    raw = sorted({row[1] for row in since if row[1] >= from_date})
+    raw = sorted({row.report_date for row in since if row.report_date >= from_date})
     later = sorted(set(raw) | {d for d in have if d >= from_date})
     if len(later) > 1:
         return None
@@ -336,14 +336,14 @@ def _newest_by_difference(s: Session, programme_id: int, from_date: date) -> dic
         return base
     week = raw[0]
     s.execute(delete(r).where(r.programme_id == programme_id, r.report_date == week))
-    moved = {row[0] for row in since if row[1] <= week}
+    moved = {row.project_id for row in since if row.report_date <= week}
     moved |= set(s.connection().scalars(select(Project.id).where(Project.programme_id == programme_id,
                                                              Project.registered_on > prev,
                                                              Project.registered_on <= week)).all())
     counts: dict[str, int] = {}
     for row in since:
-        if row[1] == week:
-            counts[row[2]] = counts.get(row[2], 0) + 1
+        if row.report_date == week:
+            counts[row.county_adcode] = counts.get(row.county_adcode, 0) + 1
     ids = sorted(moved)
     total = s.scalar(select(func.count()).select_from(Project).where(Project.programme_id == programme_id)) or 0
     if 2 * len(ids) > total:  # most communities reported: the week itself is cheaper than two differences
@@ -352,8 +352,9 @@ def _newest_by_difference(s: Session, programme_id: int, from_date: date) -> dic
         base["method"] = "newest week recomputed"
     else:
         cols = list(SUM_COLUMNS)
-        then = _frame(s.connection().execute(select(r.county_adcode.label("adcode"), *[getattr(r, c) for c in cols])
-                                .where(r.programme_id == programme_id, r.report_date == prev)).all())
+        then = _frame(s.connection().execute(
+            select(r.county_adcode.label("adcode"), *[getattr(r, c) for c in cols])
+            .where(r.programme_id == programme_id, r.report_date == prev)).all())
         then = then.astype("float64") if not then.empty else pd.DataFrame(columns=cols, dtype="float64")
         now_s, prev_s = _moved_sums(s, programme_id, prev, week, ids, since)
         out = then.add(now_s, fill_value=0).sub(prev_s, fill_value=0)
@@ -462,26 +463,6 @@ def refresh(s: Session, programme_id: int, county_adcodes: Iterable[str] | None 
             "rows_written": written}
 
 
-def _bulk_insert(conn, df: pd.DataFrame) -> None:
-    """Insert rollup rows fast: executemany on SQLite, COPY on PostgreSQL."""
-    if df.empty:
-        return
-    cols = list(df.columns)
-    if conn.dialect.name == "postgresql":
-        import io
-
-        buf = io.StringIO()
-        df.assign(report_date=df["report_date"].dt.strftime("%Y-%m-%d")).to_csv(buf, sep="\t", header=False,
-                                                                                 index=False)
-        cur = conn.connection.dbapi_connection.cursor()
-        with cur.copy(f"COPY county_rollup ({', '.join(cols)}) FROM STDIN") as cp:
-            cp.write(buf.getvalue())
-        return
-    data = df.assign(report_date=df["report_date"].dt.strftime("%Y-%m-%d"))
-    conn.exec_driver_sql(f"INSERT INTO county_rollup ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
-                         list(zip(*[data[c].tolist() for c in cols])))
-
-
 def rebuild(s: Session, programme_id: int) -> dict:
     """Recompute the whole rollup of a programme from the raw history.
 
@@ -580,7 +561,7 @@ def rebuild(s: Session, programme_id: int) -> dict:
         out[n] = np.rint(cum[n][ci, wi]).astype(np.int64)
     for n in FLOAT_SUMS:
         out[n] = np.round(cum[n][ci, wi], 6)
-    _bulk_insert(conn, out)
+    bulk.insert_frame(s, CountyRollup.__table__, out)  # COPY on PostgreSQL
     written = len(out)
     _mark_clean(s, programme_id, t_lock)
     return {"programme_id": programme_id, "counties": "all", "from": None, "weeks": nw, "weeks_added": nw,
