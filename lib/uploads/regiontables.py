@@ -757,5 +757,8 @@ def sniff(data: bytes, filename: str, within: str) -> RegionTable | None:
     named = [r for r in table.rows if not r.is_total]
     if not named:
         return None
+    seen = [(r.context, r.name) for r in named]
+    if len(set(seen)) < len(seen):  # a region on several rows: one row per community (a county's own weekly
+        return None                 # report or register with its 所属县区 column), not one row per region
     hits = sum(_resolves(r.name, within) for r in named[:60])
     return table if hits / min(len(named), 60) >= 0.6 else None

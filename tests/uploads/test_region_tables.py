@@ -227,3 +227,17 @@ def test_the_upload_screen_takes_a_totals_table(tmp_path, monkeypatch):
     at.switch_page("pages/upload.py").run()
     assert not at.exception
     assert pid == 1
+
+
+def test_a_countys_own_weekly_report_is_not_taken_for_a_totals_table(demo_store):
+    """The product's own progress template names its county on every row (所属县区): a region named on
+    several rows is a per-community file, never one row per region. Before, the upload screen and the CLI
+    routed 城东区's filled-in template to the totals reader, which refused every row as 'not a number'."""
+    from lib.uploads import templates
+
+    for county in ("630102", "632801"):
+        data = templates.template(demo_store, 1, county, kind="progress", viewer=ADMIN)
+        assert aggregate.looks_like(data, f"{county}.xlsx", "630000") is None
+    # a real published totals table is still one (湖南省, by prefecture)
+    data = real.build_xlsx(hunan_2021_08_progress)
+    assert aggregate.looks_like(data, "hunan.xlsx", "430000") is not None
